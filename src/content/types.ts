@@ -1,0 +1,40 @@
+// What a source item is before it is published: the desired state the publish engine plans against.
+
+import type { ItemType } from '../vcsp/types.js';
+
+/** One file of a source item, with where its bytes come from. */
+export interface SourceFile {
+  /** File name as vCenter will see it (no slashes). */
+  name: string;
+  size: number;
+  /** Lowercase hex SHA-256 of the bytes (computed by claas, cached by path/size/mtime). */
+  sha256: string;
+  /** Where the bytes are read from. */
+  origin: FileOrigin;
+}
+
+export type FileOrigin =
+  /** A whole local file. */
+  | { kind: 'file'; path: string }
+  /** A byte range of a local file (an OVA member: tar members are stored contiguously). */
+  | { kind: 'file-range'; path: string; offset: number; length: number };
+
+/** One item as the source describes it. */
+export interface SourceItem {
+  /** Item name shown in vCenter (also the folder name in the library). At most 80 characters. */
+  name: string;
+  description: string;
+  type: ItemType;
+  files: SourceFile[];
+  /** For OVF items: the descriptor says VirtualSystemCollection. */
+  isVappTemplate?: boolean;
+  /** Where this item came from, for messages: a folder, an OVA, an ISO path. */
+  sourcePath: string;
+}
+
+/** Something odd but not fatal found while reading a source (an extra file, a skipped folder). */
+export interface ContentWarning {
+  message: string;
+  /** The path the warning is about. */
+  input: string;
+}

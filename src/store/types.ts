@@ -1,0 +1,79 @@
+// The ObjectStore interface: where library bytes live. Implemented by the local file system (fs.ts)
+// and by S3-compatible stores (s3.ts). Keys are '/'-separated, relative to the library root.
+
+import type { Readable } from 'node:stream';
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  mtime: Date;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive end; omitted = to the end of the object. */
+  end?: number;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Expected lowercase hex SHA-256; the store verifies it while writing and refuses to commit on mismatch. */
+  sha256?: string;
+  /** Called with the number of new bytes written, as they are written. */
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Where a put's bytes come from: memory, or a (range of a) local file that can be re-read on retry. */
+export type PutSource =
+  | { kind: 'bytes'; data: Uint8Array }
+  | { kind: 'file'; path: string; offset?: number; length?: number };
+
+export interface ObjectStore {
+  /** Display form of the location, safe for logs (never contains credentials). */
+  readonly display: string;
+  readonly kind: 'fs' | 's3';
+
+  /** Metadata of one object, or undefined when it does not exist. */
+  head(key: string): Promise<StoredObject | undefined>;
+  /** All objects whose key starts with prefix ('' = everything), in key order. */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  /** A stream of the object's bytes; throws ClaasError NOT_FOUND when missing. */
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  /** The whole object in memory, or undefined when missing. For small JSON documents. */
+  readBytes(key: string): Promise<Buffer | undefined>;
+  /** Writes an object atomically: readers see the old object or the new one, never a partial one. */
+  put(key: string, source: PutSource, options?: PutOptions): Promise<void>;
+  /** Deletes objects; missing ones are not an error. */
+  delete(keys: string[]): Promise<void>;
+  /** True when the location exists and is usable as a library root (the folder or bucket exists). */
+  probe(): Promise<{ exists: boolean; empty: boolean }>;
+}
+
+/** A parsed location: the embedded default (a local folder) or an S3 bucket/prefix. */
+export type Location = FsLocation | S3Location;
+
+export interface FsLocation {
+  kind: 'fs';
+  /** Absolute path of the library root folder. */
+  path: string;
+}
+
+export interface S3Location {
+  kind: 's3';
+  bucket: string;
+  /** Key prefix of the library root without leading or trailing '/'; '' = bucket root. */
+  prefix: string;
+  /** Endpoint URL for S3-compatible stores (also from AWS_ENDPOINT_URL_S3); undefined = AWS. */
+  endpoint?: string;
+  region?: string;
+  /** AWS shared config profile; undefined = the default credential chain. */
+  profile?: string;
+}
+
+/** Options for writing data objects that storage admins expect (S3 only; ignored by fs). */
+export interface WriteSettings {
+  storageClass?: string;
+  sse?: { mode: 'AES256' } | { mode: 'aws:kms'; kmsKeyId?: string };
+  tags?: Record<string, string>;
+}
