@@ -1,0 +1,235 @@
+// The listing half of a folder scan: decides which entries are items, of which type, with which files,
+// and checks names, OVA layouts and OVF references before any byte is hashed (so bad input fails fast).
+
+import { access, readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { ClaasError, badInput } from '../errors.js';
+import type { ItemType } from '../vcsp/types.js';
+import { fsError } from './fs-errors.js';
+import { compareNames, extensionOf, unsafeItemNameReason, unsafeSegmentReason } from './names.js';
+import { checkOvaLayout, readOvaLayout, type OvaLayout } from './ova.js';
+import { checkOvfReferences, loadOvfDescriptor, type AvailableFile } from './ovf-item.js';
+import type { ContentWarning } from './types.js';
+
+export interface PlannedFile {
+  name: string;
+  path: string;
+  size: number;
+}
+
+/** An item found by listing, before hashing. */
+export type ItemPlan =
+  | {
+      kind: 'files';
+      type: ItemType;
+      name: string;
+      sourcePath: string;
+      files: PlannedFile[];
+      descriptorName?: string;
+    }
+  | { kind: 'ova'; name: string; sourcePath: string; layout: OvaLayout; descriptorName: string };
+
+export interface SourcePlan {
+  plans: ItemPlan[];
+  warnings: ContentWarning[];
+}
+
+/** Library metadata a make_vcsp-style tree holds next to the content: never content itself. */
+const METADATA_FILES = new Set(['item.json', 'lib.json', 'items.json']);
+
+type Entry =
+  { kind: 'file'; name: string; path: string; size: number } | { kind: 'dir'; name: string; path: string };
+
+function skipped(name: string): boolean {
+  return name.startsWith('.') || METADATA_FILES.has(name);
+}
+
+/** Item names become folder names in the library and names in vCenter: safe segments of at most 80 characters. */
+function checkItemName(name: string, path: string): void {
+  const reason = unsafeItemNameReason(name);
+  if (reason !== undefined) {
+    throw badInput(
+      `item name "${name}" cannot be used: ${reason}`,
+      path,
+      'rename the file or folder (the item is named after it)',
+    );
+  }
+}
+
+function checkFileName(name: string, path: string): void {
+  const reason = unsafeSegmentReason(name);
+  if (reason !== undefined)
+    throw badInput(`file name "${name}" cannot be published: ${reason}`, path, 'rename it');
+}
+
+/** Lists dir (sorted, hidden and metadata entries left out), following symlinks to files. */
+async function listEntries(dir: string, warnings: ContentWarning[]): Promise<Entry[]> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw fsError(e, dir, 'list');
+  }
+  dirents.sort((a, b) => compareNames(a.name, b.name));
+  const out: Entry[] = [];
+  for (const d of dirents) {
+    if (skipped(d.name)) continue;
+    const path = join(dir, d.name);
+    if (d.isDirectory()) {
+      out.push({ kind: 'dir', name: d.name, path });
+      continue;
+    }
+    if (!d.isFile() && !d.isSymbolicLink()) {
+      warnings.push({ message: `${d.name} is not a regular file or folder; skipped`, input: path });
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        warnings.push({ message: `${d.name} is a broken symbolic link; skipped`, input: path });
+        continue;
+      }
+      throw fsError(e, path);
+    }
+    if (st.isDirectory()) {
+      warnings.push({ message: `${d.name} is a symbolic link to a folder; skipped`, input: path });
+    } else if (st.isFile()) {
+      try {
+        await access(path, constants.R_OK);
+      } catch (e) {
+        throw fsError(e, path);
+      }
+      out.push({ kind: 'file', name: d.name, path, size: st.size });
+    } else {
+      warnings.push({ message: `${d.name} is not a regular file; skipped`, input: path });
+    }
+  }
+  return out;
+}
+
+/** One item from a subfolder: OVF template, ISO image, or other files. Undefined when empty. */
+async function planFolder(
+  dir: string,
+  name: string,
+  warnings: ContentWarning[],
+): Promise<ItemPlan | undefined> {
+  const files: PlannedFile[] = [];
+  for (const e of await listEntries(dir, warnings)) {
+    if (e.kind === 'dir') {
+      warnings.push({
+        message: `nested folder ${name}/${e.name} is ignored (items are flat)`,
+        input: e.path,
+      });
+      continue;
+    }
+    checkFileName(e.name, e.path);
+    files.push({ name: e.name, path: e.path, size: e.size });
+  }
+  if (files.length === 0) {
+    warnings.push({ message: `folder ${name} is empty; skipped`, input: dir });
+    return undefined;
+  }
+  const descriptors = files.filter((f) => extensionOf(f.name) === '.ovf');
+  if (descriptors.length > 1) {
+    throw badInput(
+      `folder ${name} holds ${descriptors.length} OVF descriptors (${descriptors.map((d) => d.name).join(', ')})`,
+      dir,
+      'put each OVF template in its own folder',
+    );
+  }
+  const descriptor = descriptors[0];
+  if (descriptor !== undefined) {
+    const available = new Map<string, AvailableFile>(
+      files.map((f) => [f.name, { size: f.size, origin: { kind: 'file', path: f.path } }]),
+    );
+    const info = await loadOvfDescriptor({ kind: 'file', path: descriptor.path }, descriptor.name);
+    checkOvfReferences(info, descriptor.name, available, dir);
+    return { kind: 'files', type: 'vcsp.ovf', name, sourcePath: dir, files, descriptorName: descriptor.name };
+  }
+  const isIso = files.length === 1 && extensionOf(files[0]!.name) === '.iso';
+  return { kind: 'files', type: isIso ? 'vcsp.iso' : 'vcsp.other', name, sourcePath: dir, files };
+}
+
+/** An OVA at the top level: its members become the item's files. */
+async function planOva(path: string, name: string, warnings: ContentWarning[]): Promise<ItemPlan> {
+  const layout = await readOvaLayout(path);
+  warnings.push(...checkOvaLayout(layout, path));
+  const descriptor = layout.find((m) => extensionOf(m.name) === '.ovf')!;
+  const available = new Map<string, AvailableFile>(
+    layout.map((m) => [
+      m.name,
+      { size: m.size, origin: { kind: 'file-range', path, offset: m.offset, length: m.size } },
+    ]),
+  );
+  const info = await loadOvfDescriptor(available.get(descriptor.name)!.origin, descriptor.name);
+  checkOvfReferences(info, descriptor.name, available, path);
+  return { kind: 'ova', name, sourcePath: path, layout, descriptorName: descriptor.name };
+}
+
+async function planTopFile(
+  e: Extract<Entry, { kind: 'file' }>,
+  warnings: ContentWarning[],
+): Promise<ItemPlan> {
+  const ext = extensionOf(e.name);
+  if (ext === '.ova') {
+    const name = e.name.slice(0, -ext.length);
+    checkItemName(name, e.path);
+    return planOva(e.path, name, warnings);
+  }
+  const type: ItemType = ext === '.iso' ? 'vcsp.iso' : 'vcsp.other';
+  const name = type === 'vcsp.iso' ? e.name.slice(0, -ext.length) : e.name;
+  checkItemName(name, e.path);
+  checkFileName(e.name, e.path);
+  return {
+    kind: 'files',
+    type,
+    name,
+    sourcePath: e.path,
+    files: [{ name: e.name, path: e.path, size: e.size }],
+  };
+}
+
+/** Lists the source folder root (absolute) into item plans; nothing is hashed yet. */
+export async function planSource(root: string): Promise<SourcePlan> {
+  let st;
+  try {
+    st = await stat(root);
+  } catch (e) {
+    throw fsError(e, root);
+  }
+  if (!st.isDirectory()) {
+    throw new ClaasError('BAD_INPUT', `${root} is not a folder`, {
+      input: root,
+      hint: 'the source must be a folder holding one subfolder, .ova, .iso or file per item',
+    });
+  }
+  const warnings: ContentWarning[] = [];
+  const plans: ItemPlan[] = [];
+  const byName = new Map<string, string>();
+  for (const e of await listEntries(root, warnings)) {
+    let plan: ItemPlan | undefined;
+    if (e.kind === 'dir') {
+      checkItemName(e.name, e.path);
+      plan = await planFolder(e.path, e.name, warnings);
+    } else {
+      plan = await planTopFile(e, warnings);
+    }
+    if (plan === undefined) continue;
+    const other = byName.get(plan.name);
+    if (other !== undefined) {
+      throw badInput(
+        `two sources make an item named "${plan.name}": ${other} and ${plan.sourcePath}`,
+        plan.sourcePath,
+        'rename one of them: item names must be unique in a library',
+      );
+    }
+    byName.set(plan.name, plan.sourcePath);
+    plans.push(plan);
+  }
+  plans.sort((a, b) => compareNames(a.name, b.name));
+  return { plans, warnings };
+}
