@@ -26,8 +26,7 @@ export interface PutOptions {
 
 /** Where a put's bytes come from: memory, or a (range of a) local file that can be re-read on retry. */
 export type PutSource =
-  | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'file'; path: string; offset?: number; length?: number };
+  { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; path: string; offset?: number; length?: number };
 
 export interface ObjectStore {
   /** Display form of the location, safe for logs (never contains credentials). */

@@ -1,0 +1,21 @@
+// Opens the ObjectStore for a Location: the local folder store, or the S3 store (loaded on demand so
+// that commands working on local folders never load the AWS SDK).
+
+import { FsStore } from './fs.js';
+import type { Location, ObjectStore, S3Location, WriteSettings } from './types.js';
+
+export interface OpenStoreOptions {
+  /** Storage class, encryption and tags for data objects (S3 only). */
+  write?: WriteSettings;
+}
+
+type OpenS3Store = (loc: S3Location, opts?: OpenStoreOptions) => Promise<ObjectStore> | ObjectStore;
+
+/** The S3 module, imported lazily: it pulls in the AWS SDK. */
+const S3_MODULE = './s3.js';
+
+export async function openStore(loc: Location, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
+  if (loc.kind === 'fs') return new FsStore(loc.path);
+  const { openS3Store } = (await import(S3_MODULE)) as { openS3Store: OpenS3Store };
+  return openS3Store(loc, opts);
+}
