@@ -90,8 +90,12 @@ async function listEntries(dir: string, warnings: ContentWarning[]): Promise<Ent
       st = await stat(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        warnings.push({ message: `${d.name} is a broken symbolic link; skipped`, input: path });
-        continue;
+        // A link to a disk on an unmounted share must not publish a template without its disk.
+        throw badInput(
+          `${d.name} is a symbolic link to a file that does not exist`,
+          path,
+          'mount or restore the target, or remove the link',
+        );
       }
       throw fsError(e, path);
     }

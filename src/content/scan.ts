@@ -8,7 +8,7 @@ import { badInput } from '../errors.js';
 import { fsError } from './fs-errors.js';
 import { hashOvaMembers, type OvaMember } from './ova.js';
 import { buildOvfItem } from './ovf-item.js';
-import { mapLimited } from './pool.js';
+import { mapLimited } from '../util/pool.js';
 import { planSource, type ItemPlan, type PlannedFile } from './scan-plan.js';
 import type { ContentWarning, SourceFile, SourceItem } from './types.js';
 import { compareNames } from './names.js';

@@ -3,8 +3,23 @@
 export type PublishEvent =
   | { type: 'scan-start'; source: string }
   | { type: 'hash-progress'; path: string; bytes: number; total: number }
-  | { type: 'scan-done'; items: number; files: number; bytes: number; hashedBytes: number; cachedFiles: number }
-  | { type: 'plan'; added: number; changed: number; removed: number; unchanged: number; uploadBytes: number; uploadFiles: number }
+  | {
+      type: 'scan-done';
+      items: number;
+      files: number;
+      bytes: number;
+      hashedBytes: number;
+      cachedFiles: number;
+    }
+  | {
+      type: 'plan';
+      added: number;
+      changed: number;
+      removed: number;
+      unchanged: number;
+      uploadBytes: number;
+      uploadFiles: number;
+    }
   | { type: 'file-start'; key: string; size: number }
   | { type: 'file-progress'; key: string; bytes: number }
   | { type: 'file-done'; key: string; size: number; skipped: boolean }

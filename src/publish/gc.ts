@@ -1,0 +1,101 @@
+// Garbage collection: deletes what no library version a subscriber may still be reading references.
+// A version stays "live" until its successor has been committed for longer than the grace period, so a
+// subscriber that started syncing version N can fetch all of N's files until then (invariant 1).
+// Only keys claas's layout writes, or keys a walked snapshot references, are ever deleted: anything
+// else a user put beside the library is left alone. Orphans of crashed runs (uploaded, never committed)
+// go once they are older than the grace period.
+
+import type { ObjectStore } from '../store/types.js';
+import type { VersionSnapshot } from '../vcsp/types.js';
+import { hrefToKey } from '../vcsp/hrefs.js';
+import { parseLibJson } from '../vcsp/schema.js';
+import { LIB_KEY, isClaasManagedKey, isInternalKey } from './layout.js';
+import { readJsonKey, readSnapshot } from './state.js';
+
+export interface GcResult {
+  deleted: string[];
+  deletedBytes: number;
+  /** Unreferenced keys kept because they are still within the grace period. */
+  kept: number;
+  /** Versions whose files are still live. */
+  liveVersions: number[];
+  abortedUploads: number;
+}
+
+export interface GcOptions {
+  graceMs: number;
+  now?: Date;
+  dryRun?: boolean;
+}
+
+/** Every key a version references: file hrefs, item JSON, the item index. */
+export function keysOfSnapshot(s: VersionSnapshot): Set<string> {
+  const keys = new Set<string>([LIB_KEY]);
+  keys.add(hrefToKey(s.lib.itemsHref, 'itemsHref'));
+  for (const item of s.items) {
+    keys.add(hrefToKey(item.selfHref, item.name));
+    for (const f of item.files) for (const h of f.hrefs) keys.add(hrefToKey(h, item.name));
+  }
+  return keys;
+}
+
+interface MultipartCapable {
+  listMultipartUploads(): Promise<{ key: string; uploadId: string; initiated: Date }[]>;
+  abortUpload(key: string, uploadId: string): Promise<void>;
+}
+
+function hasMultipart(store: ObjectStore): store is ObjectStore & MultipartCapable {
+  const s = store as Partial<MultipartCapable>;
+  return typeof s.listMultipartUploads === 'function' && typeof s.abortUpload === 'function';
+}
+
+export async function collectGarbage(store: ObjectStore, options: GcOptions): Promise<GcResult> {
+  const now = options.now ?? new Date();
+  const cutoff = now.getTime() - options.graceMs;
+  const result: GcResult = { deleted: [], deletedBytes: 0, kept: 0, liveVersions: [], abortedUploads: 0 };
+  const lib = await readJsonKey(store, LIB_KEY, parseLibJson);
+  if (lib === undefined) return result;
+  const current = await readSnapshot(store, lib.version);
+  if (current === undefined) return result; // not (yet) a claas library: nothing is known to be garbage
+
+  // Walk back from the current version while the successor's commit is within the grace period.
+  const live = keysOfSnapshot(current);
+  const known = new Set(live);
+  result.liveVersions.push(Number(lib.version));
+  let successorCommitted = Date.parse(current.committedAt);
+  for (let v = Number(lib.version) - 1; v >= 1; v -= 1) {
+    const snap = await readSnapshot(store, v);
+    if (snap === undefined) break;
+    const keys = keysOfSnapshot(snap);
+    const stillLive = successorCommitted > cutoff;
+    for (const k of keys) (stillLive ? live : known).add(k);
+    if (stillLive) result.liveVersions.push(v);
+    if (!stillLive) break; // one dead version read, so its keys are known to be ours
+    successorCommitted = Date.parse(snap.committedAt);
+  }
+
+  const doomed: { key: string; size: number }[] = [];
+  for await (const obj of store.list('')) {
+    if (isInternalKey(obj.key) || live.has(obj.key)) continue;
+    if (!isClaasManagedKey(obj.key) && !known.has(obj.key)) continue;
+    // A key of a dead version goes now; any other unreferenced key of ours only once it is old enough
+    // (it may be an upload of a run that will still resume and commit).
+    if (!known.has(obj.key) && obj.mtime.getTime() > cutoff) {
+      result.kept += 1;
+      continue;
+    }
+    doomed.push({ key: obj.key, size: obj.size });
+  }
+  if (!options.dryRun && doomed.length > 0) await store.delete(doomed.map((d) => d.key));
+  result.deleted = doomed.map((d) => d.key);
+  result.deletedBytes = doomed.reduce((n, d) => n + d.size, 0);
+
+  if (hasMultipart(store)) {
+    for (const u of await store.listMultipartUploads()) {
+      if (u.initiated.getTime() > cutoff) continue;
+      if (!options.dryRun) await store.abortUpload(u.key, u.uploadId);
+      result.abortedUploads += 1;
+    }
+  }
+  return result;
+}

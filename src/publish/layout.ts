@@ -1,0 +1,48 @@
+// Where claas keeps things inside a library root. One place for every key name, so the publish engine,
+// garbage collection, the gateway and status all agree on the layout (see docs/architecture.md).
+//
+//   lib.json                          the only key ever overwritten; written last (the commit point)
+//   items-<libVersion>.json           the item index of one library version (immutable)
+//   <item>/item-<itemVersion>.json    one item version's item.json (immutable)
+//   <item>/<sha256>/<file name>       file bytes, content-addressed (immutable)
+//   .claas/versions/<libVersion>.json claas's snapshot of a version: VCSP docs + SHA-256 of every file
+//   .claas/lock/<...>.json            the publisher lock
+//   .claas/tmp/                       temp files of the local store
+
+import { encodeHref } from '../vcsp/hrefs.js';
+
+export const LIB_KEY = 'lib.json';
+export const CLAAS_DIR = '.claas';
+export const VERSIONS_PREFIX = '.claas/versions/';
+export const LOCK_PREFIX = '.claas/lock/';
+
+export function itemsKey(libVersion: number | string): string {
+  return `items-${libVersion}.json`;
+}
+
+export function itemSelfHref(itemFolder: string, itemVersion: number | string): string {
+  return encodeHref([itemFolder, `item-${itemVersion}.json`]);
+}
+
+export function snapshotKey(libVersion: number | string): string {
+  return `${VERSIONS_PREFIX}${libVersion}.json`;
+}
+
+/** Versions that have a snapshot, from a listing of VERSIONS_PREFIX. */
+export function versionFromSnapshotKey(key: string): number | undefined {
+  const m = /^\.claas\/versions\/(\d+)\.json$/.exec(key);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Keys written by claas's own layout (the only ones garbage collection may delete unasked). */
+export function isClaasManagedKey(key: string): boolean {
+  if (/^items-\d+\.json$/.test(key)) return true;
+  const parts = key.split('/');
+  if (parts.length === 2 && /^item-\d+\.json$/.test(parts[1] ?? '')) return true;
+  if (parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[1] ?? '')) return true;
+  return false;
+}
+
+export function isInternalKey(key: string): boolean {
+  return key === CLAAS_DIR || key.startsWith(`${CLAAS_DIR}/`);
+}

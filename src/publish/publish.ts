@@ -1,0 +1,246 @@
+// The publish engine: scan the source, read the destination, plan the next version, upload new files,
+// then commit metadata in the order that keeps invariant 1 (files -> snapshot -> item JSON -> item index
+// -> lib.json). Every key but lib.json is immutable, so a crash at any moment leaves the previous version
+// whole; a re-run finds the files already there (content-addressed keys) and sends only what is missing.
+
+import { basename } from 'node:path';
+import type { ObjectStore, StoredObject } from '../store/types.js';
+import type { ItemJson, LibJson, VersionSnapshot } from '../vcsp/types.js';
+import { planNextVersion, readPreviousFromSnapshot } from '../vcsp/diff.js';
+import type { DesiredItem, ItemChange, NextState, PreviousState } from '../vcsp/diff.js';
+import { serializeJson, isoNow } from '../vcsp/build.js';
+import { hrefToKey } from '../vcsp/hrefs.js';
+import type { SourceItem, SourceFile } from '../content/types.js';
+import { ClaasError } from '../errors.js';
+import type { EventSink } from './events.js';
+import { ignoreEvents } from './events.js';
+import { mapLimited } from '../util/pool.js';
+import { LIB_KEY, itemSelfHref, itemsKey, snapshotKey } from './layout.js';
+import { readLibraryState } from './state.js';
+import { adoptLibrary } from './adopt.js';
+import { acquireLock } from './lock.js';
+import { collectGarbage } from './gc.js';
+import type { GcResult } from './gc.js';
+
+export interface PublishInput {
+  /** The items to publish (from a source: a scanned folder, a vCenter, a VCSP URL). */
+  items: SourceItem[];
+  /** Name used when the destination holds no library yet and no name is given. */
+  defaultName: string;
+}
+
+export interface PublishOptions {
+  store: ObjectStore;
+  name?: string;
+  description?: string;
+  dryRun?: boolean;
+  /** Take over a library another tool wrote, keeping its ids and versions. */
+  adopt?: boolean;
+  /** Superseded files stay this long after the commit that dropped them (subscribers mid-sync). */
+  gcGraceMs?: number;
+  /** Skip the garbage collection that follows a commit. */
+  noGc?: boolean;
+  concurrency?: number;
+  publisher?: string;
+  onEvent?: EventSink;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface PublishResult {
+  location: string;
+  library: { name: string; id: string; version: number; previousVersion?: number };
+  committed: boolean;
+  dryRun: boolean;
+  adopted: boolean;
+  changes: ItemChange[];
+  upload: { files: number; bytes: number; reusedFiles: number; reusedBytes: number };
+  gc?: GcResult;
+}
+
+export const DEFAULT_GC_GRACE_MS = 24 * 3600 * 1000;
+
+function toDesired(items: SourceItem[]): DesiredItem[] {
+  return items.map((i) => ({
+    name: i.name,
+    description: i.description,
+    type: i.type,
+    ...(i.isVappTemplate === undefined ? {} : { isVappTemplate: i.isVappTemplate }),
+    files: i.files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })),
+  }));
+}
+
+/** Immutable per-version keys for item JSON and the item index (layout.ts). */
+function withVersionedHrefs(
+  next: NextState,
+  previous: PreviousState | undefined,
+): { lib: LibJson; items: ItemJson[] } {
+  const before = new Map((previous?.items ?? []).map((i) => [i.id, i]));
+  const items = next.items.map((item) => {
+    const old = before.get(item.id);
+    // Carried over unchanged: keep its key (and bytes), so subscribers see nothing new.
+    if (old !== undefined && old.version === item.version && JSON.stringify(old) === JSON.stringify(item))
+      return item;
+    const folder = item.selfHref.split('/')[0] ?? item.name;
+    return { ...item, selfHref: itemSelfHref(decodeURIComponent(folder), item.version) };
+  });
+  return { lib: { ...next.lib, itemsHref: itemsKey(next.lib.version) }, items };
+}
+
+async function listKeys(store: ObjectStore): Promise<Map<string, StoredObject>> {
+  const map = new Map<string, StoredObject>();
+  for await (const obj of store.list('')) map.set(obj.key, obj);
+  return map;
+}
+
+function sourceFileFor(items: SourceItem[], itemName: string, fileName: string): SourceFile {
+  const f = items.find((i) => i.name === itemName)?.files.find((x) => x.name === fileName);
+  if (f === undefined) throw new ClaasError('INTERNAL', `planned file ${itemName}/${fileName} has no source`);
+  return f;
+}
+
+export async function publish(input: PublishInput, options: PublishOptions): Promise<PublishResult> {
+  const { store } = options;
+  const onEvent = options.onEvent ?? ignoreEvents;
+  const now = options.now ?? (() => new Date());
+  const dryRun = options.dryRun ?? false;
+
+  // Read-only checks first: bad input or a wrong destination must leave the destination untouched.
+  const before = await readLibraryState(store);
+  if (before.kind === 'foreign' && !options.adopt) {
+    throw new ClaasError(
+      'NOT_A_LIBRARY',
+      `${store.display} holds a library that claas did not write (no .claas/ snapshot)`,
+      {
+        input: store.display,
+        hint: 'add --adopt to take it over in place: ids and versions are kept, so subscribers download nothing again',
+      },
+    );
+  }
+
+  const lock = dryRun ? undefined : await acquireLock(store, { operation: 'publish' });
+  try {
+    // Re-read under the lock: another publisher may have committed since.
+    const state = dryRun ? before : await readLibraryState(store);
+    let previous: PreviousState | undefined;
+    let adopted = false;
+    let repaired: string[] = [];
+    if (state.kind === 'claas') previous = readPreviousFromSnapshot(state.snapshot);
+    if (state.kind === 'foreign') {
+      const adoption = await adoptLibrary(store, state.lib, state.items, onEvent);
+      previous = adoption.previous;
+      repaired = adoption.repairedItems;
+      adopted = true;
+    }
+
+    const name = options.name ?? previous?.lib.name ?? input.defaultName;
+    const description = options.description ?? previous?.lib.description;
+    const next = planNextVersion({
+      ...(previous === undefined ? {} : { previous }),
+      name,
+      ...(description === undefined ? {} : { description }),
+      items: toDesired(input.items),
+      now: now(),
+    });
+    const versioned = withVersionedHrefs(next, previous);
+    const present = await listKeys(store);
+    const toUpload = next.newFiles.filter((f) => present.get(f.key)?.size !== f.file.size);
+    const reused = next.newFiles.filter((f) => present.get(f.key)?.size === f.file.size);
+    const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+    for (const c of next.changes) counts[c.kind] += 1;
+    onEvent({
+      type: 'plan',
+      ...counts,
+      uploadFiles: toUpload.length,
+      uploadBytes: toUpload.reduce((n, f) => n + f.file.size, 0),
+    });
+
+    const mustCommit = next.libChanged || adopted || repaired.length > 0;
+    const result: PublishResult = {
+      location: store.display,
+      library: {
+        name: versioned.lib.name,
+        id: versioned.lib.id,
+        version: Number(versioned.lib.version),
+        ...(previous === undefined ? {} : { previousVersion: Number(previous.lib.version) }),
+      },
+      committed: false,
+      dryRun,
+      adopted,
+      changes: next.changes,
+      upload: {
+        files: toUpload.length,
+        bytes: toUpload.reduce((n, f) => n + f.file.size, 0),
+        reusedFiles: reused.length,
+        reusedBytes: reused.reduce((n, f) => n + f.file.size, 0),
+      },
+    };
+    if (dryRun || !mustCommit) return result;
+
+    // 1. Files (content-addressed, so a key that exists with the right size already holds these bytes).
+    await mapLimited(
+      toUpload,
+      options.concurrency ?? (store.kind === 's3' ? 4 : 2),
+      async (f, signal) => {
+        const src = sourceFileFor(input.items, f.itemName, f.file.name);
+        onEvent({ type: 'file-start', key: f.key, size: f.file.size });
+        await store.put(
+          f.key,
+          src.origin.kind === 'file'
+            ? { kind: 'file', path: src.origin.path }
+            : { kind: 'file', path: src.origin.path, offset: src.origin.offset, length: src.origin.length },
+          {
+            sha256: f.file.sha256,
+            onProgress: (bytes) => onEvent({ type: 'file-progress', key: f.key, bytes }),
+            signal,
+          },
+        );
+        onEvent({ type: 'file-done', key: f.key, size: f.file.size, skipped: false });
+      },
+      options.signal,
+    );
+    options.signal?.throwIfAborted();
+
+    // 2. Snapshot, 3. item JSON, 4. item index, 5. lib.json (the commit point).
+    const snapshot: VersionSnapshot = {
+      format: 'claas.version/1',
+      lib: versioned.lib,
+      items: versioned.items,
+      hashes: next.hashes,
+      committedAt: isoNow(now()),
+      ...(options.publisher === undefined ? {} : { publisher: options.publisher }),
+    };
+    const json = (doc: unknown) => ({ kind: 'bytes' as const, data: Buffer.from(serializeJson(doc)) });
+    const jsonType = { contentType: 'application/json' };
+    await store.put(snapshotKey(versioned.lib.version), json(snapshot), jsonType);
+    onEvent({ type: 'commit', step: 'snapshot', key: snapshotKey(versioned.lib.version) });
+    for (const item of versioned.items) {
+      const key = hrefToKey(item.selfHref, item.name);
+      if (present.has(key)) continue;
+      await store.put(key, json(item), jsonType);
+      onEvent({ type: 'commit', step: 'item', key });
+    }
+    const indexKey = hrefToKey(versioned.lib.itemsHref, LIB_KEY);
+    await store.put(indexKey, json({ items: versioned.items }), jsonType);
+    onEvent({ type: 'commit', step: 'items', key: indexKey });
+    options.signal?.throwIfAborted();
+    await store.put(LIB_KEY, json(versioned.lib), jsonType);
+    onEvent({ type: 'commit', step: 'lib', key: LIB_KEY });
+    result.committed = true;
+
+    if (!options.noGc) {
+      result.gc = await collectGarbage(store, {
+        graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS,
+        now: now(),
+      });
+      onEvent({ type: 'gc', deleted: result.gc.deleted.length, kept: result.gc.kept });
+    }
+    return result;
+  } finally {
+    await lock?.release();
+  }
+}
+
+export function defaultLibraryName(sourceFolder: string): string {
+  return basename(sourceFolder.replace(/\/+$/, '')) || 'library';
+}
