@@ -1,0 +1,184 @@
+// `claas publish <folder> --to <location>`: publish a folder of templates, ISOs and files as a library.
+
+import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { ClaasError } from '../../errors.js';
+import { openStore } from '../../store/open.js';
+import type { Location, ObjectStore } from '../../store/types.js';
+import { readFolderSource } from '../../sources/folder.js';
+import { publish, DEFAULT_GC_GRACE_MS } from '../../publish/publish.js';
+import type { PublishResult } from '../../publish/publish.js';
+import { readLibraryState } from '../../publish/state.js';
+import type { PublishEvent } from '../../publish/events.js';
+import { collect, locationFrom, parseDuration, parsePositiveInt, writeSettingsFrom } from '../options.js';
+import type { StoreFlags } from '../options.js';
+import { formatBytes, note, printJson, say } from '../output.js';
+import type { OutputMode } from '../output.js';
+import { progressRenderer } from '../progress.js';
+import { runCommand } from '../run.js';
+
+interface PublishFlags extends StoreFlags {
+  to: string;
+  name?: string;
+  description?: string;
+  dryRun?: boolean;
+  adopt?: boolean;
+  gcGrace: string;
+  gc: boolean;
+  cache: boolean;
+  concurrency?: string;
+  createBucket?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function assertUsableDestination(loc: Location): Promise<void> {
+  if (loc.kind !== 'fs') return;
+  const st = await stat(loc.path).catch(() => undefined);
+  if (st !== undefined && !st.isDirectory()) {
+    throw new ClaasError('BAD_INPUT', `destination ${loc.path} is a file, not a folder`, {
+      input: loc.path,
+      hint: 'give a folder (new or empty, or an existing library) as --to',
+    });
+  }
+}
+
+export function addStoreFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--endpoint <url>',
+      'S3 endpoint URL for S3-compatible stores (default: AWS, or $AWS_ENDPOINT_URL_S3)',
+    )
+    .option('--region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
+    .option(
+      '--profile <name>',
+      'AWS profile from the shared config/credentials files (default: the standard chain)',
+    );
+}
+
+function describePlan(mode: OutputMode, r: PublishResult): void {
+  for (const c of r.changes) {
+    if (c.kind === 'unchanged') continue;
+    const v = c.kind === 'removed' ? '' : ` (v${c.fromVersion ?? 0} -> v${c.toVersion ?? 1})`;
+    say(mode, `  ${c.kind.padEnd(8)} ${c.name}${v}${c.reasons.length ? `: ${c.reasons.join('; ')}` : ''}`);
+  }
+}
+
+export function registerPublish(program: Command): void {
+  const cmd = program
+    .command('publish')
+    .description(
+      'publish a folder (subfolders = OVF templates or files; .ova/.iso/other files = items) as a library',
+    )
+    .argument('<folder>', 'source folder')
+    .requiredOption('--to <location>', 'destination: file:<path>, a plain path, or s3://bucket/prefix')
+    .option('--name <name>', 'library name (default: the existing library name, else the folder name)')
+    .option('--description <text>', 'library description')
+    .option('--dry-run', 'print the plan and write nothing')
+    .option(
+      '--adopt',
+      'take over a library another tool wrote (e.g. make_vcsp_2018.py), keeping ids and versions',
+    )
+    .option('--gc-grace <duration>', 'keep superseded files this long for subscribers mid-sync', '24h')
+    .option('--no-gc', 'do not delete superseded files after the commit')
+    .option('--no-cache', 'hash every file again instead of trusting the path/size/mtime cache')
+    .option('--concurrency <n>', 'files transferred at once')
+    .option('--create-bucket', 'create the S3 bucket when it does not exist')
+    .option('--storage-class <class>', 'S3 storage class for data files (e.g. STANDARD_IA, ONEZONE_IA)')
+    .option('--sse <mode>', 'server-side encryption: AES256 or aws:kms')
+    .option('--kms-key-id <id>', 'KMS key for --sse aws:kms')
+    .option('--tag <key=value>', 'object tag for data files (repeatable)', collect)
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('-q, --quiet', 'print nothing but errors');
+  addStoreFlags(cmd);
+  cmd.action(async (folder: string, flags: PublishFlags) => {
+    await runCommand(flags, async (mode) => {
+      const loc = locationFrom(flags.to, flags);
+      await assertUsableDestination(loc);
+      const store: ObjectStore = await openStore(loc, {
+        write: writeSettingsFrom(flags),
+        ...(flags.createBucket ? { createBucket: true } : {}),
+      });
+      await readLibraryState(store); // a wrong destination fails before any source file is read
+      const progress = progressRenderer(mode);
+      const warnings: string[] = [];
+      const onEvent = (e: PublishEvent): void => {
+        progress.sink(e);
+        if (e.type === 'warning') {
+          warnings.push(`${e.message}${e.input ? ` (${e.input})` : ''}`);
+          note(mode, `warning: ${e.message}${e.input ? ` (${e.input})` : ''}`);
+        }
+        if (e.type === 'scan-done') {
+          note(
+            mode,
+            `scanned ${e.items} items, ${e.files} files, ${formatBytes(e.bytes)} (hashed ${formatBytes(e.hashedBytes)}, ${e.cachedFiles} files from cache)`,
+          );
+        }
+      };
+      const controller = new AbortController();
+      const onSignal = (): void =>
+        controller.abort(new ClaasError('INTERNAL', 'interrupted; run the same command again to resume'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let result: PublishResult;
+      try {
+        const input = await readFolderSource(folder, {
+          cacheFile: flags.cache ? undefined : null,
+          onEvent,
+          signal: controller.signal,
+        });
+        result = await publish(input, {
+          store,
+          ...(flags.name === undefined ? {} : { name: flags.name }),
+          ...(flags.description === undefined ? {} : { description: flags.description }),
+          dryRun: flags.dryRun ?? false,
+          adopt: flags.adopt ?? false,
+          gcGraceMs:
+            flags.gcGrace === undefined ? DEFAULT_GC_GRACE_MS : parseDuration(flags.gcGrace, '--gc-grace'),
+          noGc: !flags.gc,
+          ...(flags.concurrency === undefined
+            ? {}
+            : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
+          onEvent,
+          signal: controller.signal,
+        });
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (mode.json) {
+        printJson({ ok: true, ...result, warnings });
+        return 0;
+      }
+      const lib = result.library;
+      if (result.dryRun) {
+        say(mode, `plan for ${result.location} (library "${lib.name}", would be version ${lib.version}):`);
+        describePlan(mode, result);
+        say(
+          mode,
+          `would upload ${result.upload.files} files (${formatBytes(result.upload.bytes)}); nothing was written`,
+        );
+        return 0;
+      }
+      if (!result.committed) {
+        say(
+          mode,
+          `${result.location} is up to date: library "${lib.name}" version ${lib.version}, nothing changed`,
+        );
+        return 0;
+      }
+      describePlan(mode, result);
+      say(
+        mode,
+        `published library "${lib.name}" version ${lib.version}${lib.previousVersion === undefined ? '' : ` (was ${lib.previousVersion})`} to ${result.location}: ` +
+          `uploaded ${result.upload.files} files (${formatBytes(result.upload.bytes)})` +
+          (result.upload.reusedFiles > 0 ? `, ${result.upload.reusedFiles} already there` : '') +
+          (result.gc && result.gc.deleted.length > 0
+            ? `, removed ${result.gc.deleted.length} superseded files`
+            : ''),
+      );
+      return 0;
+    });
+  });
+}

@@ -1,0 +1,85 @@
+// Option parsing shared by commands: durations, password files, locations with S3 flags.
+
+import { readFile } from 'node:fs/promises';
+import { badInput, ClaasError } from '../errors.js';
+import { parseLocation } from '../store/location.js';
+import type { Location, WriteSettings } from '../store/types.js';
+
+/** "24h", "30m", "90s", "2d", "0" -> milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw badInput(`${flag} takes a duration like 24h, 30m, 90s or 0; got "${text}"`, flag);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1000;
+  return Math.round(n * factor);
+}
+
+export function parsePositiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0)
+    throw badInput(`${flag} takes a whole number greater than 0; got "${text}"`, flag);
+  return n;
+}
+
+/** Reads a secret from a file (first line, trailing newline removed). Never echoes it. */
+export async function readPasswordFile(path: string, flag = '--password-file'): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ClaasError('BAD_INPUT', `cannot read the password file given to ${flag}`, {
+      input: path,
+      hint: `create it with the password on the first line (chmod 600); ${(e as NodeJS.ErrnoException).code ?? ''}`.trim(),
+    });
+  }
+  const pw = text.split(/\r?\n/)[0] ?? '';
+  if (pw.length === 0)
+    throw badInput(`the password file given to ${flag} is empty`, path, 'put the password on its first line');
+  return pw;
+}
+
+export interface StoreFlags {
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  storageClass?: string;
+  sse?: string;
+  kmsKeyId?: string;
+  tag?: string[];
+}
+
+export function locationFrom(text: string, flags: StoreFlags): Location {
+  return parseLocation(text, {
+    ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
+    ...(flags.region === undefined ? {} : { region: flags.region }),
+    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+  });
+}
+
+export function writeSettingsFrom(flags: StoreFlags): WriteSettings {
+  const settings: WriteSettings = {};
+  if (flags.storageClass) settings.storageClass = flags.storageClass;
+  if (flags.sse) {
+    if (flags.sse === 'AES256') settings.sse = { mode: 'AES256' };
+    else if (flags.sse === 'aws:kms')
+      settings.sse = { mode: 'aws:kms', ...(flags.kmsKeyId ? { kmsKeyId: flags.kmsKeyId } : {}) };
+    else throw badInput(`--sse takes AES256 or aws:kms; got "${flags.sse}"`, '--sse');
+  } else if (flags.kmsKeyId) {
+    throw badInput('--kms-key-id needs --sse aws:kms', '--kms-key-id');
+  }
+  if (flags.tag && flags.tag.length > 0) {
+    const tags: Record<string, string> = {};
+    for (const t of flags.tag) {
+      const i = t.indexOf('=');
+      if (i <= 0) throw badInput(`--tag takes key=value; got "${t}"`, '--tag');
+      tags[t.slice(0, i)] = t.slice(i + 1);
+    }
+    settings.tags = tags;
+  }
+  return settings;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
