@@ -1,0 +1,167 @@
+// Invariant 6: bad input gets a clear error naming the input, a non-zero exit, and no write at the
+// destination (the destination tree is byte-identical before and after).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile, readFile, symlink } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { writeSampleSource, ovfDescriptor } from '../../src/content/samples.js';
+import { runCli, withTempDir, isolatedEnv, treeDigest } from '../helpers/cli.js';
+
+async function makeOva(path: string, members: { name: string; data: Buffer }[]): Promise<void> {
+  const pack = tar.pack();
+  for (const m of members) pack.entry({ name: m.name, size: m.data.length }, m.data);
+  pack.finalize();
+  await pipeline(pack, createWriteStream(path));
+}
+
+interface Case {
+  name: string;
+  /** Builds the bad source in `src`; returns the text the error must contain. */
+  make(src: string, dir: string): Promise<string>;
+  /** Destination override (default: an existing valid library). */
+  dest?: (dir: string) => Promise<string>;
+}
+
+const descriptor = ovfDescriptor({
+  name: 'vm',
+  diskFile: 'vm-disk1.vmdk',
+  diskFileSize: 4,
+  capacityBytes: 1 << 20,
+});
+
+const cases: Case[] = [
+  {
+    name: 'truncated OVA',
+    async make(src) {
+      const p = join(src, 'broken.ova');
+      await makeOva(p, [
+        {
+          name: 'vm.ovf',
+          data: Buffer.from(
+            ovfDescriptor({
+              name: 'vm',
+              diskFile: 'vm-disk1.vmdk',
+              diskFileSize: 65536,
+              capacityBytes: 1 << 20,
+            }),
+          ),
+        },
+        { name: 'vm-disk1.vmdk', data: Buffer.alloc(65536, 7) },
+      ]);
+      const full = await readFile(p);
+      await writeFile(p, full.subarray(0, 4096));
+      return 'broken.ova';
+    },
+  },
+  {
+    name: 'OVA that is not a tar archive',
+    async make(src) {
+      await writeFile(join(src, 'junk.ova'), Buffer.alloc(10_000, 0x41));
+      return 'junk.ova';
+    },
+  },
+  {
+    name: 'OVF referencing a missing disk',
+    async make(src) {
+      await mkdir(join(src, 'vm'));
+      await writeFile(join(src, 'vm', 'vm.ovf'), descriptor);
+      return 'vm-disk1.vmdk';
+    },
+  },
+  {
+    name: 'manifest whose hash does not match',
+    async make(src) {
+      await mkdir(join(src, 'vm'));
+      await writeFile(join(src, 'vm', 'vm.ovf'), descriptor);
+      await writeFile(join(src, 'vm', 'vm-disk1.vmdk'), 'abcd');
+      await writeFile(join(src, 'vm', 'vm.mf'), `SHA256(vm-disk1.vmdk)= ${'0'.repeat(64)}\n`);
+      return 'vm-disk1.vmdk';
+    },
+  },
+  {
+    name: 'item name longer than 80 characters',
+    async make(src) {
+      const long = 'x'.repeat(81);
+      await mkdir(join(src, long));
+      await writeFile(join(src, long, 'f.txt'), 'x');
+      return long;
+    },
+  },
+  {
+    name: 'unsafe item name (control character)',
+    async make(src) {
+      const bad = 'evil\u0007name';
+      await mkdir(join(src, bad));
+      await writeFile(join(src, bad, 'f.txt'), 'x');
+      return 'evil';
+    },
+  },
+  {
+    name: 'unreadable file (dangling link)',
+    async make(src) {
+      await mkdir(join(src, 'files'));
+      await symlink(join(src, 'nowhere', 'gone.bin'), join(src, 'files', 'gone.bin'));
+      return 'gone.bin';
+    },
+  },
+  {
+    name: 'destination that is a file',
+    async make() {
+      return 'is a file';
+    },
+    async dest(dir) {
+      const p = join(dir, 'dest-file');
+      await writeFile(p, 'not a folder');
+      return p;
+    },
+  },
+  {
+    name: 'non-empty destination that is not a library',
+    async make() {
+      return 'not empty';
+    },
+    async dest(dir) {
+      const p = join(dir, 'dest-other');
+      await mkdir(p);
+      await writeFile(join(p, 'precious.txt'), 'user data');
+      return p;
+    },
+  },
+];
+
+for (const c of cases) {
+  test(`bad input: ${c.name}`, async () => {
+    await withTempDir(async (dir) => {
+      const env = isolatedEnv(dir);
+      const good = join(dir, 'good');
+      await mkdir(good);
+      await writeSampleSource(good);
+      const lib = join(dir, 'library');
+      const ok = await runCli(['publish', good, '--to', lib], { env });
+      assert.equal(ok.code, 0, ok.stderr);
+
+      const src = join(dir, 'source');
+      await mkdir(src);
+      await writeSampleSource(src);
+      const expected = await c.make(src, dir);
+      const dest = c.dest ? await c.dest(dir) : lib;
+      const before = await treeDigest(dest).catch(() => ({}));
+      const beforeFile = c.dest ? await readFile(dest).catch(() => undefined) : undefined;
+      const r = await runCli(['publish', src, '--to', dest], { env });
+      assert.notEqual(r.code, 0, `must fail: ${r.stdout}`);
+      assert.match(r.stderr, /^error: /m);
+      assert.ok(r.stderr.includes(expected), `the error must name ${JSON.stringify(expected)}: ${r.stderr}`);
+      assert.match(r.stderr, /^ {2}fix: /m, 'the error must say what to do');
+      assert.deepEqual(
+        await treeDigest(dest).catch(() => ({})),
+        before,
+        'nothing may be written at the destination',
+      );
+      if (beforeFile) assert.deepEqual(await readFile(dest), beforeFile);
+    });
+  });
+}
