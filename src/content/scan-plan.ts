@@ -1,6 +1,7 @@
 // The listing half of a folder scan: decides which entries are items, of which type, with which files,
 // and checks names, OVA layouts and OVF references before any byte is hashed (so bad input fails fast).
 
+import { mapLimited } from '../util/pool.js';
 import { access, readdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
@@ -214,14 +215,18 @@ export async function planSource(root: string): Promise<SourcePlan> {
   const warnings: ContentWarning[] = [];
   const plans: ItemPlan[] = [];
   const byName = new Map<string, string>();
-  for (const e of await listEntries(root, warnings)) {
-    let plan: ItemPlan | undefined;
+  // Listing is latency-bound (a few syscalls per entry): plan many folders at once, keep their order.
+  const entries = await listEntries(root, warnings);
+  const jobs = entries.map((e) => ({ e, w: [] as ContentWarning[] }));
+  const planned = await mapLimited(jobs, 16, async ({ e, w }) => {
     if (e.kind === 'dir') {
       checkItemName(e.name, e.path);
-      plan = await planFolder(e.path, e.name, warnings);
-    } else {
-      plan = await planTopFile(e, warnings);
+      return planFolder(e.path, e.name, w);
     }
+    return planTopFile(e, w);
+  });
+  for (const j of jobs) warnings.push(...j.w);
+  for (const plan of planned) {
     if (plan === undefined) continue;
     const other = byName.get(plan.name);
     if (other !== undefined) {

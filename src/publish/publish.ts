@@ -17,6 +17,7 @@ import { ignoreEvents } from './events.js';
 import { mapLimited } from '../util/pool.js';
 import { LIB_KEY, itemSelfHref, itemsKey, snapshotKey } from './layout.js';
 import { readLibraryState } from './state.js';
+import type { LibraryState } from './state.js';
 import { adoptLibrary } from './adopt.js';
 import { acquireLock } from './lock.js';
 import { collectGarbage } from './gc.js';
@@ -45,6 +46,8 @@ export interface PublishOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
   now?: () => Date;
+  /** What the destination held when the caller looked (saves a read); re-read under the lock anyway. */
+  state?: LibraryState;
 }
 
 export interface PublishResult {
@@ -106,7 +109,7 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
   const dryRun = options.dryRun ?? false;
 
   // Read-only checks first: bad input or a wrong destination must leave the destination untouched.
-  const before = await readLibraryState(store);
+  const before = options.state ?? (await readLibraryState(store));
   if (before.kind === 'foreign' && !options.adopt) {
     throw new ClaasError(
       'NOT_A_LIBRARY',
@@ -116,6 +119,39 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
         hint: 'add --adopt to take it over in place: ids and versions are kept, so subscribers download nothing again',
       },
     );
+  }
+
+  // Fast path for the common no-op: nothing changed against the committed version, so nothing is
+  // written, no lock is taken and the store is not listed.
+  if (before.kind === 'claas' && !dryRun) {
+    const previous = readPreviousFromSnapshot(before.snapshot);
+    const next = planNextVersion({
+      previous,
+      name: options.name ?? previous.lib.name,
+      ...((options.description ?? previous.lib.description) === undefined
+        ? {}
+        : { description: options.description ?? previous.lib.description }),
+      items: toDesired(input.items),
+      now: now(),
+    });
+    if (!next.libChanged) {
+      const unchanged = next.changes.length;
+      onEvent({ type: 'plan', added: 0, changed: 0, removed: 0, unchanged, uploadFiles: 0, uploadBytes: 0 });
+      return {
+        location: store.display,
+        library: {
+          name: previous.lib.name,
+          id: previous.lib.id,
+          version: Number(previous.lib.version),
+          previousVersion: Number(previous.lib.version),
+        },
+        committed: false,
+        dryRun,
+        adopted: false,
+        changes: next.changes,
+        upload: { files: 0, bytes: 0, reusedFiles: 0, reusedBytes: 0 },
+      };
+    }
   }
 
   const lock = dryRun ? undefined : await acquireLock(store, { operation: 'publish' });

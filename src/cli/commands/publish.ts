@@ -99,7 +99,7 @@ export function registerPublish(program: Command): void {
         write: writeSettingsFrom(flags),
         ...(flags.createBucket ? { createBucket: true } : {}),
       });
-      await readLibraryState(store); // a wrong destination fails before any source file is read
+      const state = await readLibraryState(store); // a wrong destination fails before any source file is read
       const progress = progressRenderer(mode);
       const warnings: string[] = [];
       const onEvent = (e: PublishEvent): void => {
@@ -129,6 +129,7 @@ export function registerPublish(program: Command): void {
         });
         result = await publish(input, {
           store,
+          state,
           ...(flags.name === undefined ? {} : { name: flags.name }),
           ...(flags.description === undefined ? {} : { description: flags.description }),
           dryRun: flags.dryRun ?? false,
