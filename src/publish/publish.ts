@@ -216,7 +216,7 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     // 1. Files (content-addressed, so a key that exists with the right size already holds these bytes).
     await mapLimited(
       toUpload,
-      options.concurrency ?? (store.kind === 's3' ? 4 : 2),
+      options.concurrency ?? 4,
       async (f, signal) => {
         const src = sourceFileFor(input.items, f.itemName, f.file.name);
         onEvent({ type: 'file-start', key: f.key, size: f.file.size });
@@ -250,12 +250,17 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     const jsonType = { contentType: 'application/json' };
     await store.put(snapshotKey(versioned.lib.version), json(snapshot), jsonType);
     onEvent({ type: 'commit', step: 'snapshot', key: snapshotKey(versioned.lib.version) });
-    for (const item of versioned.items) {
-      const key = hrefToKey(item.selfHref, item.name);
-      if (present.has(key)) continue;
-      await store.put(key, json(item), jsonType);
-      onEvent({ type: 'commit', step: 'item', key });
-    }
+    // Item JSON documents are independent of each other: write them in parallel, all before the index.
+    await mapLimited(
+      versioned.items.filter((item) => !present.has(hrefToKey(item.selfHref, item.name))),
+      8,
+      async (item) => {
+        const key = hrefToKey(item.selfHref, item.name);
+        await store.put(key, json(item), jsonType);
+        onEvent({ type: 'commit', step: 'item', key });
+      },
+      options.signal,
+    );
     const indexKey = hrefToKey(versioned.lib.itemsHref, LIB_KEY);
     await store.put(indexKey, json({ items: versioned.items }), jsonType);
     onEvent({ type: 'commit', step: 'items', key: indexKey });
