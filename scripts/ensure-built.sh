@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs npm dependencies (when missing or stale) and compiles TypeScript. Sourced by demo.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "claas: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+npx tsc -p tsconfig.json
