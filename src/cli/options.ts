@@ -15,6 +15,15 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(n * factor);
 }
 
+/** "64MiB", "8M", "1GiB", "1048576" -> bytes. */
+export function parseSize(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(k|ki|kib|kb|m|mi|mib|mb|g|gi|gib|gb|t|ti|tib|tb)?$/i.exec(text.trim());
+  if (!m) throw badInput(`${flag} takes a size like 64MiB, 8M or 1GiB; got "${text}"`, flag);
+  const unit = (m[2] ?? '').toLowerCase()[0] ?? '';
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit] ?? 1;
+  return Math.round(Number(m[1]) * factor);
+}
+
 export function parsePositiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0)

@@ -57,8 +57,40 @@ export interface PublishResult {
   dryRun: boolean;
   adopted: boolean;
   changes: ItemChange[];
-  upload: { files: number; bytes: number; reusedFiles: number; reusedBytes: number };
+  upload: {
+    files: number;
+    bytes: number;
+    /** New files already at the destination (a resumed run): not sent again. */
+    reusedFiles: number;
+    reusedBytes: number;
+    /** Multipart uploads continued from a checkpoint, and their parts kept and sent (S3). */
+    resumedFiles: number;
+    partsSent: number;
+    partsReused: number;
+    retries: number;
+  };
   gc?: GcResult;
+}
+
+const NO_UPLOAD: PublishResult['upload'] = {
+  files: 0,
+  bytes: 0,
+  reusedFiles: 0,
+  reusedBytes: 0,
+  resumedFiles: 0,
+  partsSent: 0,
+  partsReused: 0,
+  retries: 0,
+};
+
+interface PutStatsSource {
+  lastPutStats(
+    key?: string,
+  ): { partsSent: number; partsReused: number; retries: number; resumed: boolean } | undefined;
+}
+
+function hasPutStats(store: ObjectStore): store is ObjectStore & PutStatsSource {
+  return typeof (store as Partial<PutStatsSource>).lastPutStats === 'function';
 }
 
 export const DEFAULT_GC_GRACE_MS = 24 * 3600 * 1000;
@@ -149,7 +181,7 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
         dryRun,
         adopted: false,
         changes: next.changes,
-        upload: { files: 0, bytes: 0, reusedFiles: 0, reusedBytes: 0 },
+        upload: { ...NO_UPLOAD },
       };
     }
   }
@@ -209,6 +241,10 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
         bytes: toUpload.reduce((n, f) => n + f.file.size, 0),
         reusedFiles: reused.length,
         reusedBytes: reused.reduce((n, f) => n + f.file.size, 0),
+        resumedFiles: 0,
+        partsSent: 0,
+        partsReused: 0,
+        retries: 0,
       },
     };
     if (dryRun || !mustCommit) return result;
@@ -231,6 +267,13 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
             signal,
           },
         );
+        const stats = hasPutStats(store) ? store.lastPutStats(f.key) : undefined;
+        if (stats !== undefined) {
+          result.upload.partsSent += stats.partsSent;
+          result.upload.partsReused += stats.partsReused;
+          result.upload.retries += stats.retries;
+          if (stats.resumed) result.upload.resumedFiles += 1;
+        }
         onEvent({ type: 'file-done', key: f.key, size: f.file.size, skipped: false });
       },
       options.signal,

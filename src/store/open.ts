@@ -7,6 +7,14 @@ import type { Location, ObjectStore, S3Location, WriteSettings } from './types.j
 export interface OpenStoreOptions {
   /** Storage class, encryption and tags for data objects (S3 only). */
   write?: WriteSettings;
+  /** S3 only: create the bucket when it does not exist. */
+  createBucket?: boolean;
+  /** S3 only: objects from this size on go multipart (default 64 MiB). */
+  multipartThreshold?: number;
+  /** S3 only: smallest part size (default 8 MiB); larger objects get larger parts. */
+  minPartSize?: number;
+  /** S3 only: parts in flight per multipart upload. */
+  partConcurrency?: number;
 }
 
 type OpenS3Store = (loc: S3Location, opts?: OpenStoreOptions) => Promise<ObjectStore> | ObjectStore;
@@ -17,5 +25,9 @@ const S3_MODULE = './s3.js';
 export async function openStore(loc: Location, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
   if (loc.kind === 'fs') return new FsStore(loc.path);
   const { openS3Store } = (await import(S3_MODULE)) as { openS3Store: OpenS3Store };
-  return openS3Store(loc, opts);
+  const { partConcurrency, ...rest } = opts;
+  return openS3Store(loc, {
+    ...rest,
+    ...(partConcurrency === undefined ? {} : { concurrency: { parts: partConcurrency } }),
+  });
 }

@@ -174,6 +174,13 @@ export class StoreLibrarySource implements LibrarySource {
     if (meta !== undefined && meta.size > MAX_JSON_BYTES) throw tooLarge(`${this.describe}/${key}`);
     const bytes = meta === undefined ? undefined : await this.store.readBytes(key);
     if (bytes === undefined) {
+      const probe = await this.store.probe();
+      if (!probe.exists) {
+        throw new ClaasError('NOT_FOUND', `${this.describe} does not exist (no such bucket or folder)`, {
+          input: this.describe,
+          hint: 'check the bucket name, endpoint and region, or publish a library there first',
+        });
+      }
       throw new ClaasError('NOT_FOUND', `${key} does not exist in ${this.describe}`, {
         input: `${this.describe}/${key}`,
         hint: 'Check the location: it must be the root folder of a library (the one holding lib.json).',

@@ -10,7 +10,14 @@ import { publish, DEFAULT_GC_GRACE_MS } from '../../publish/publish.js';
 import type { PublishResult } from '../../publish/publish.js';
 import { readLibraryState } from '../../publish/state.js';
 import type { PublishEvent } from '../../publish/events.js';
-import { collect, locationFrom, parseDuration, parsePositiveInt, writeSettingsFrom } from '../options.js';
+import {
+  collect,
+  locationFrom,
+  parseDuration,
+  parsePositiveInt,
+  parseSize,
+  writeSettingsFrom,
+} from '../options.js';
 import type { StoreFlags } from '../options.js';
 import { formatBytes, note, printJson, say } from '../output.js';
 import type { OutputMode } from '../output.js';
@@ -28,6 +35,9 @@ interface PublishFlags extends StoreFlags {
   cache: boolean;
   concurrency?: string;
   createBucket?: boolean;
+  multipartThreshold?: string;
+  partSize?: string;
+  parts?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -84,6 +94,12 @@ export function registerPublish(program: Command): void {
     .option('--no-cache', 'hash every file again instead of trusting the path/size/mtime cache')
     .option('--concurrency <n>', 'files transferred at once')
     .option('--create-bucket', 'create the S3 bucket when it does not exist')
+    .option('--multipart-threshold <size>', 'S3: upload files from this size on in parts (default 64MiB)')
+    .option(
+      '--part-size <size>',
+      'S3: smallest part size (default 8MiB; grows with the file so any file fits in 10,000 parts)',
+    )
+    .option('--parts <n>', 'S3: parts in flight per file (default 4)')
     .option('--storage-class <class>', 'S3 storage class for data files (e.g. STANDARD_IA, ONEZONE_IA)')
     .option('--sse <mode>', 'server-side encryption: AES256 or aws:kms')
     .option('--kms-key-id <id>', 'KMS key for --sse aws:kms')
@@ -98,6 +114,11 @@ export function registerPublish(program: Command): void {
       const store: ObjectStore = await openStore(loc, {
         write: writeSettingsFrom(flags),
         ...(flags.createBucket ? { createBucket: true } : {}),
+        ...(flags.multipartThreshold === undefined
+          ? {}
+          : { multipartThreshold: parseSize(flags.multipartThreshold, '--multipart-threshold') }),
+        ...(flags.partSize === undefined ? {} : { minPartSize: parseSize(flags.partSize, '--part-size') }),
+        ...(flags.parts === undefined ? {} : { partConcurrency: parsePositiveInt(flags.parts, '--parts') }),
       });
       const state = await readLibraryState(store); // a wrong destination fails before any source file is read
       const progress = progressRenderer(mode);
@@ -175,6 +196,9 @@ export function registerPublish(program: Command): void {
         `published library "${lib.name}" version ${lib.version}${lib.previousVersion === undefined ? '' : ` (was ${lib.previousVersion})`} to ${result.location}: ` +
           `uploaded ${result.upload.files} files (${formatBytes(result.upload.bytes)})` +
           (result.upload.reusedFiles > 0 ? `, ${result.upload.reusedFiles} already there` : '') +
+          (result.upload.resumedFiles > 0
+            ? `, resumed ${result.upload.resumedFiles} interrupted uploads (${result.upload.partsReused} parts kept, ${result.upload.partsSent} sent)`
+            : '') +
           (result.gc && result.gc.deleted.length > 0
             ? `, removed ${result.gc.deleted.length} superseded files`
             : ''),
