@@ -1,0 +1,119 @@
+// The configured S3 client: standard credential chain, region, endpoint, retries, connection pool, and the
+// settings S3-compatible servers (Ceph RGW, MinIO, R2, ...) need that AWS does not.
+
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface S3ClientSettings {
+  /** Endpoint URL of an S3-compatible store; undefined = AWS. */
+  endpoint?: string;
+  /** Default: us-east-1. */
+  region?: string;
+  /** AWS shared config profile for the default credential chain. */
+  profile?: string;
+  /** Explicit credentials instead of the default chain (tests, tenants' read-only keys). */
+  credentials?: S3ClientConfig['credentials'];
+  /** Sockets per agent; at least the number of requests that run at once. Default 64. */
+  maxSockets?: number;
+  /** SDK attempts per request (standard retry mode). Default 5. */
+  maxAttempts?: number;
+  /** Milliseconds to wait for a TCP connection. Default 10 s. */
+  connectionTimeoutMs?: number;
+  /** Milliseconds a request may sit without socket activity. Default 120 s. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REGION = 'us-east-1';
+
+/** True for AWS's own endpoints (or no endpoint = AWS). */
+export function isAwsEndpoint(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return true;
+  try {
+    const host = new URL(endpoint).hostname.toLowerCase();
+    return host === 'amazonaws.com' || host.endsWith('.amazonaws.com') || host.endsWith('.amazonaws.com.cn');
+  } catch {
+    return false;
+  }
+}
+
+/** The endpoint URL for messages: the configured one, or AWS's regional endpoint. */
+export function endpointDisplay(endpoint: string | undefined, region: string | undefined): string {
+  return endpoint ?? `https://s3.${region ?? DEFAULT_REGION}.amazonaws.com`;
+}
+
+/**
+ * The AWS SDK (v3) prints a NodeVersionSupportWarning through process.emitWarning() the first time a client
+ * is configured on Node < 22 (@aws-sdk/core's emitWarningIfUnsupportedVersion, called from each client's
+ * runtimeConfig). claas supports Node 20 with its SDK versions pinned in the lock file, so the warning is
+ * noise on every command. The narrowest switch is the SDK's own opt-out, checked right there:
+ * AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true. It is set only on Node < 22 and only when the user
+ * has not set it; other warnings (and process.emitWarning) are untouched.
+ */
+export function suppressSdkNodeVersionWarning(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22 && process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  }
+}
+
+/** Middleware name; exported for tests. */
+export const DELETE_OBJECTS_MD5 = 'claasDeleteObjectsContentMd5';
+
+interface SerializedRequest {
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * DeleteObjects must carry an integrity header. With request checksums WHEN_REQUIRED the SDK's flexible
+ * checksum (CRC32) is what AWS accepts; older S3-compatible servers (Ceph RGW 16) only know Content-MD5.
+ */
+function addDeleteObjectsContentMd5(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = (args as { request?: SerializedRequest }).request;
+      if (context.commandName === 'DeleteObjectsCommand' && request !== undefined) {
+        const body = request.body;
+        if (typeof body === 'string' || body instanceof Uint8Array) {
+          request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+        }
+      }
+      return next(args);
+    },
+    { step: 'build', name: DELETE_OBJECTS_MD5, priority: 'low' },
+  );
+}
+
+export function createS3Client(settings: S3ClientSettings): S3Client {
+  suppressSdkNodeVersionWarning();
+  const maxSockets = settings.maxSockets ?? 64;
+  const aws = isAwsEndpoint(settings.endpoint);
+  const config: S3ClientConfig = {
+    region: settings.region ?? DEFAULT_REGION,
+    credentials: settings.credentials ?? fromNodeProviderChain({ profile: settings.profile }),
+    retryMode: 'standard',
+    maxAttempts: settings.maxAttempts ?? 5,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: settings.connectionTimeoutMs ?? 10_000,
+      requestTimeout: settings.requestTimeoutMs ?? 120_000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    }),
+  };
+  if (settings.endpoint !== undefined) {
+    config.endpoint = settings.endpoint;
+    if (!aws) {
+      config.forcePathStyle = true;
+      config.requestChecksumCalculation = 'WHEN_REQUIRED';
+      config.responseChecksumValidation = 'WHEN_REQUIRED';
+    }
+  }
+  const client = new S3Client(config);
+  if (!aws) addDeleteObjectsContentMd5(client);
+  return client;
+}
