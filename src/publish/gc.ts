@@ -26,6 +26,8 @@ export interface GcOptions {
   graceMs: number;
   now?: Date;
   dryRun?: boolean;
+  /** The committed version's snapshot when the caller just wrote it (saves reading it back). */
+  current?: VersionSnapshot;
 }
 
 /** Every key a version references: file hrefs, item JSON, the item index. */
@@ -53,9 +55,9 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
   const now = options.now ?? new Date();
   const cutoff = now.getTime() - options.graceMs;
   const result: GcResult = { deleted: [], deletedBytes: 0, kept: 0, liveVersions: [], abortedUploads: 0 };
-  const lib = await readJsonKey(store, LIB_KEY, parseLibJson);
+  const lib = options.current?.lib ?? (await readJsonKey(store, LIB_KEY, parseLibJson));
   if (lib === undefined) return result;
-  const current = await readSnapshot(store, lib.version);
+  const current = options.current ?? (await readSnapshot(store, lib.version));
   if (current === undefined) return result; // not (yet) a claas library: nothing is known to be garbage
 
   // Walk back from the current version while the successor's commit is within the grace period.

@@ -48,9 +48,13 @@ function isStale(info: LockInfo, now: Date): boolean {
   return info.host === hostname() && !isProcessAlive(info.pid);
 }
 
-async function readEntries(store: ObjectStore): Promise<{ key: string; info: LockInfo | undefined }[]> {
+async function readEntries(
+  store: ObjectStore,
+  skipKey?: string,
+): Promise<{ key: string; info: LockInfo | undefined }[]> {
   const out: { key: string; info: LockInfo | undefined }[] = [];
   for await (const obj of store.list(LOCK_PREFIX)) {
+    if (obj.key === skipKey) continue; // our own entry: no need to read it back
     const bytes = await store.readBytes(obj.key);
     let info: LockInfo | undefined;
     try {
@@ -92,8 +96,7 @@ export async function acquireLock(store: ObjectStore, options: LockOptions): Pro
     );
 
   await write();
-  const entries = await readEntries(store);
-  const others = entries.filter((e) => e.key !== key);
+  const others = await readEntries(store, key);
   const stale = others.filter((e) => e.info === undefined || isStale(e.info, now()));
   const live = others.filter((e) => !stale.includes(e));
   if (live.length > 0) {

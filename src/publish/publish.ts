@@ -16,7 +16,8 @@ import type { EventSink } from './events.js';
 import { ignoreEvents } from './events.js';
 import { mapLimited } from '../util/pool.js';
 import { LIB_KEY, itemSelfHref, itemsKey, snapshotKey } from './layout.js';
-import { readLibraryState } from './state.js';
+import { readJsonKey, readLibraryState } from './state.js';
+import { parseLibJson } from '../vcsp/schema.js';
 import type { LibraryState } from './state.js';
 import { adoptLibrary } from './adopt.js';
 import { acquireLock } from './lock.js';
@@ -134,6 +135,16 @@ function sourceFileFor(items: SourceItem[], itemName: string, fileName: string):
   return f;
 }
 
+/** The state under the lock: `before` when lib.json is unchanged since, else a fresh read. */
+async function recheckState(store: ObjectStore, before: LibraryState): Promise<LibraryState> {
+  const lib = await readJsonKey(store, LIB_KEY, parseLibJson);
+  const unchanged =
+    before.kind === 'empty'
+      ? lib === undefined
+      : lib !== undefined && lib.id === before.lib.id && lib.version === before.lib.version;
+  return unchanged ? before : readLibraryState(store);
+}
+
 export async function publish(input: PublishInput, options: PublishOptions): Promise<PublishResult> {
   const { store } = options;
   const onEvent = options.onEvent ?? ignoreEvents;
@@ -188,8 +199,8 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
 
   const lock = dryRun ? undefined : await acquireLock(store, { operation: 'publish' });
   try {
-    // Re-read under the lock: another publisher may have committed since.
-    const state = dryRun ? before : await readLibraryState(store);
+    // Re-check under the lock: another publisher may have committed since we looked.
+    const state = dryRun ? before : await recheckState(store, before);
     let previous: PreviousState | undefined;
     let adopted = false;
     let repaired: string[] = [];
@@ -312,10 +323,12 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     onEvent({ type: 'commit', step: 'lib', key: LIB_KEY });
     result.committed = true;
 
-    if (!options.noGc) {
+    // A first version supersedes nothing; later ones let gc drop what has outlived the grace period.
+    if (!options.noGc && previous !== undefined) {
       result.gc = await collectGarbage(store, {
         graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS,
         now: now(),
+        current: snapshot,
       });
       onEvent({ type: 'gc', deleted: result.gc.deleted.length, kept: result.gc.kept });
     }

@@ -12,8 +12,8 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 export interface CheckpointPart {
   PartNumber: number;
   ETag: string;
-  /** SHA-256 of the part's bytes, to tell whether the local bytes are still the ones that were sent. */
-  sha256: string;
+  /** MD5 (hex) of the part's bytes, to tell whether the local bytes are still the ones that were sent. */
+  md5: string;
 }
 
 export interface UploadCheckpoint {
@@ -67,7 +67,7 @@ function isCheckpoint(v: unknown): v is UploadCheckpoint {
         p !== null &&
         typeof p.PartNumber === 'number' &&
         typeof p.ETag === 'string' &&
-        typeof p.sha256 === 'string',
+        typeof p.md5 === 'string',
     )
   );
 }
@@ -94,6 +94,7 @@ export async function loadCheckpoint(path: string): Promise<UploadCheckpoint | u
  */
 export class CheckpointWriter {
   private chain: Promise<void> = Promise.resolve();
+  private pending: Promise<void> | undefined;
   private failed: unknown;
 
   constructor(
@@ -112,13 +113,19 @@ export class CheckpointWriter {
     return this.save();
   }
 
+  /**
+   * Saves the current state. Saves coalesce: while one write is in flight, further calls share a single
+   * follow-up write of the newest state, so a fast upload is never throttled by fsync latency.
+   */
   save(): Promise<void> {
-    const snapshot = JSON.stringify(
-      { ...this.state, parts: [...this.state.parts].sort((a, b) => a.PartNumber - b.PartNumber) },
-      null,
-      1,
-    );
-    this.chain = this.chain.then(async () => {
+    if (this.pending !== undefined) return this.pending;
+    const next = this.chain.then(async () => {
+      this.pending = undefined;
+      const snapshot = JSON.stringify(
+        { ...this.state, parts: [...this.state.parts].sort((a, b) => a.PartNumber - b.PartNumber) },
+        null,
+        1,
+      );
       try {
         await writeFileAtomic(this.path, snapshot);
       } catch (e) {
@@ -126,7 +133,9 @@ export class CheckpointWriter {
         this.failed = e;
       }
     });
-    return this.chain;
+    this.pending = next;
+    this.chain = next;
+    return next;
   }
 
   /** Waits for pending saves; returns the last save error, if any. */

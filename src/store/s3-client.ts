@@ -89,6 +89,32 @@ function addDeleteObjectsContentMd5(client: S3Client): void {
   );
 }
 
+/** Middleware name; exported for tests. */
+export const UNSIGNED_PAYLOAD = 'claasUnsignedPayloadWithMd5';
+
+/**
+ * Uploads that carry Content-MD5 are signed with UNSIGNED-PAYLOAD: the server already checks the bytes
+ * against the MD5, so hashing every byte a third time for the signature (SigV4 over plain HTTP) only
+ * costs CPU the store on the same machine needs. The headers, MD5 included, are still signed.
+ */
+function unsignedPayloadWhenMd5(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = (args as { request?: SerializedRequest }).request;
+      const name = context.commandName;
+      if (
+        request !== undefined &&
+        (name === 'UploadPartCommand' || name === 'PutObjectCommand') &&
+        Object.keys(request.headers).some((h) => h.toLowerCase() === 'content-md5')
+      ) {
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: UNSIGNED_PAYLOAD, priority: 'low' },
+  );
+}
+
 export function createS3Client(settings: S3ClientSettings): S3Client {
   suppressSdkNodeVersionWarning();
   const maxSockets = settings.maxSockets ?? 64;
@@ -115,5 +141,6 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
   }
   const client = new S3Client(config);
   if (!aws) addDeleteObjectsContentMd5(client);
+  unsignedPayloadWhenMd5(client);
   return client;
 }

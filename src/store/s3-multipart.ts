@@ -20,7 +20,7 @@ import { httpStatus, isAbortError, mapS3Error, s3ErrorCode } from './s3-errors.j
 import { partCount } from './s3-part-size.js';
 import { withRetry } from './s3-retry.js';
 import type { RetryPolicy } from './s3-retry.js';
-import { integrityError, md5Base64, md5Hex, sha256Hex } from './s3-source.js';
+import { integrityError } from './s3-source.js';
 import type { PartReader } from './s3-source.js';
 
 /** What one put did; lets callers and tests see that a resume sent only the missing parts. */
@@ -207,8 +207,8 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
   let failure: { error: unknown } | undefined;
   const whole = createHash('sha256');
 
-  const sendPart = async (partNumber: number, body: Buffer, partSha: string): Promise<void> => {
-    const contentMd5 = md5Base64(body);
+  const sendPart = async (partNumber: number, body: Buffer, partMd5: Buffer): Promise<void> => {
+    const contentMd5 = partMd5.toString('base64');
     const out = await withRetry(
       () =>
         job.client.send(
@@ -228,7 +228,9 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
     if (out.ETag === undefined) throw new Error(`UploadPart ${partNumber} returned no ETag`);
     etags.set(partNumber, out.ETag);
     stats.partsSent++;
-    await writer.addPart({ PartNumber: partNumber, ETag: out.ETag, sha256: partSha });
+    // Not awaited: the next part need not wait for an fsync. Saves are ordered and flushed before
+    // CompleteMultipartUpload; a part whose save was lost is still recognised on resume by its MD5 ETag.
+    void writer.addPart({ PartNumber: partNumber, ETag: out.ETag, md5: partMd5.toString('hex') });
     job.onProgress?.(body.length);
   };
 
@@ -238,7 +240,9 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
       const length = Math.min(job.partSize, size - offset);
       const body = await reader.read(offset, length);
       whole.update(body);
-      const partSha = sha256Hex(body);
+      // One MD5 per part serves Content-MD5 (the server checks the bytes it got) and resume checks.
+      const partMd5 = createHash('md5').update(body).digest();
+      const partMd5Hex = partMd5.toString('hex');
       const have = listed.get(n);
       const mine = known.get(n);
       // Keep a part the server has when it holds these very bytes: its checkpointed hash matches, or (for a
@@ -246,18 +250,18 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
       const sameBytes =
         have !== undefined &&
         have.Size === length &&
-        ((mine !== undefined && mine.ETag === have.ETag && mine.sha256 === partSha) ||
-          have.ETag.replace(/"/g, '') === md5Hex(body));
+        ((mine !== undefined && mine.ETag === have.ETag && mine.md5 === partMd5Hex) ||
+          have.ETag.replace(/"/g, '') === partMd5Hex);
       if (sameBytes) {
         etags.set(n, have.ETag);
         stats.partsReused++;
-        if (mine === undefined) await writer.addPart({ PartNumber: n, ETag: have.ETag, sha256: partSha });
+        if (mine === undefined) await writer.addPart({ PartNumber: n, ETag: have.ETag, md5: partMd5Hex });
         job.onProgress?.(length);
         continue;
       }
       while (inflight.size >= job.partConcurrency) await Promise.race(inflight);
       if (failure !== undefined || ctrl.signal.aborted) break;
-      const task: Promise<void> = sendPart(n, body, partSha).then(
+      const task: Promise<void> = sendPart(n, body, partMd5).then(
         () => undefined,
         (error: unknown) => {
           if (failure === undefined) {
