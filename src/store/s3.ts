@@ -7,7 +7,6 @@ import {
   CreateBucketCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -202,7 +201,13 @@ class S3Store implements ObjectStore, S3StoreExtras {
     if (status === 403 || status === 400 || status === 301) {
       try {
         if (key === undefined) {
-          await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, MaxKeys: 1 }));
+          await this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.location.bucket,
+              MaxKeys: 1,
+              ...(this.base === '' ? {} : { Prefix: this.base }),
+            }),
+          );
         } else {
           await this.client.send(
             new GetObjectCommand({ Bucket: this.location.bucket, Key: this.base + key, Range: 'bytes=0-0' }),
@@ -462,15 +467,11 @@ class S3Store implements ObjectStore, S3StoreExtras {
     }
   }
 
+  /**
+   * One ListObjectsV2 under the library prefix: it works with credentials scoped to the prefix (the
+   * policies `claas access policy` prints), where HeadBucket would need bucket-wide s3:ListBucket.
+   */
   async probe(): Promise<{ exists: boolean; empty: boolean }> {
-    try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
-    } catch (e) {
-      if (httpStatus(e) === 404 || s3ErrorCode(e) === 'NoSuchBucket' || s3ErrorCode(e) === 'NotFound') {
-        return { exists: false, empty: true };
-      }
-      return this.diagnose(e, 'probe');
-    }
     try {
       const page = await this.client.send(
         new ListObjectsV2Command({
@@ -481,6 +482,9 @@ class S3Store implements ObjectStore, S3StoreExtras {
       );
       return { exists: true, empty: (page.Contents ?? []).length === 0 };
     } catch (e) {
+      if (s3ErrorCode(e) === 'NoSuchBucket' || (httpStatus(e) === 404 && s3ErrorCode(e) !== 'NoSuchKey')) {
+        return { exists: false, empty: true };
+      }
       this.fail(e, 'probe');
     }
   }
