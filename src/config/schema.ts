@@ -1,0 +1,203 @@
+// The claas.yaml schema: what a user writes (zod, strict objects so a mistyped key is an error) and the
+// resolved configuration the rest of claas reads (ClaasConfig: defaults applied, paths absolute, credentials
+// flattened to a profile name). Credentials are only ever references: a profile name or the default chain.
+
+import { z } from 'zod';
+import { badInput } from '../errors.js';
+import { parseLocation } from '../store/location.js';
+import type { S3Location, WriteSettings } from '../store/types.js';
+
+/** Destination storage classes S3 replication and claas mirroring accept (shared/docs/s3-facts.md). */
+export const STORAGE_CLASSES = [
+  'STANDARD',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+/** Classes whose objects cannot be read without a restore: no gateway can serve from them. */
+export const ARCHIVE_STORAGE_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
+
+export const REPLICA_MODES = ['native', 'mirror'] as const;
+export type ReplicaMode = (typeof REPLICA_MODES)[number];
+
+export const SSE_MODES = ['AES256', 'aws:kms'] as const;
+export type SseMode = (typeof SSE_MODES)[number];
+
+/** The name the origin has wherever replicas are named (gateway.prefer, status output). */
+export const ORIGIN_NAME = 'origin';
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const REPLICA_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+// IAM role names: up to 64 characters of letters, digits and +=,.@_-
+const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+const ACCOUNT_RE = /^\d{12}$/;
+
+const text = z.string().trim().min(1, { error: 'must not be empty' });
+const singleToken = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\S{1,256}$/, { error: `${what} must be one word without spaces` });
+
+const CredentialsSchema = z.strictObject({
+  /** A profile of the AWS shared config/credentials files. */
+  profile: singleToken('a profile name').optional(),
+  /** The default credential chain (environment variables, AWS_PROFILE, instance roles). */
+  env: z.literal(true).optional(),
+});
+
+const accountSchema = z.string().regex(ACCOUNT_RE, { error: 'expected a 12-digit AWS account id' });
+
+const storeShape = {
+  location: text,
+  /** Endpoint URL of an S3-compatible store; omitted = AWS. */
+  endpoint: text.optional(),
+  region: singleToken('a region').optional(),
+  credentials: CredentialsSchema.optional(),
+  /** The AWS account that owns the bucket (cross-account replication, role ARNs). */
+  account: accountSchema.optional(),
+  storageClass: z.enum(STORAGE_CLASSES).optional(),
+  sse: z.enum(SSE_MODES).optional(),
+  kmsKeyId: singleToken('a KMS key id').optional(),
+};
+
+export const OriginSchema = z.strictObject(storeShape);
+
+export const ReplicaSchema = z.strictObject({
+  name: z.string().regex(REPLICA_NAME_RE, {
+    error: 'a replica name is 1-63 letters, digits, "_" or "-", starting with a letter or digit',
+  }),
+  ...storeShape,
+  mode: z.enum(REPLICA_MODES),
+  /** S3 Replication Time Control (15 minutes, with replication metrics); native replicas on AWS only. */
+  replicationTime: z.boolean().optional(),
+});
+
+export const GatewaySchema = z.strictObject({
+  listen: text.optional(),
+  prefer: z.array(text).optional(),
+  credentials: CredentialsSchema.optional(),
+  tenants: text.optional(),
+  admin: z.strictObject({ passwordFile: text }).optional(),
+  tls: z
+    .strictObject({ certFile: text.optional(), keyFile: text.optional(), selfSigned: z.boolean().optional() })
+    .optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  library: z.string().regex(NAME_RE, {
+    error:
+      'a library name is 1-63 letters, digits, ".", "_" or "-" (it names the library in gateway URLs and replication rule ids)',
+  }),
+  origin: OriginSchema,
+  replicas: z.array(ReplicaSchema).optional(),
+  gateway: GatewaySchema.optional(),
+  replication: z
+    .strictObject({
+      /** IAM role S3 assumes to replicate; default claas-replication-<source bucket>. */
+      roleName: z.string().regex(ROLE_NAME_RE, {
+        error: 'an IAM role name is 1-64 letters, digits or any of +=,.@_-',
+      }),
+    })
+    .optional(),
+});
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+// ---- The resolved configuration ----
+
+/** Where a store is and how to reach it: a location string plus the settings parseLocation takes. */
+export interface StoreRef {
+  /** s3://bucket/prefix as written. */
+  location: string;
+  endpoint?: string;
+  region?: string;
+  /** AWS shared config profile; undefined = the default credential chain. */
+  profile?: string;
+  /** 12-digit AWS account id of the bucket owner, when known. */
+  account?: string;
+}
+
+/** The encryption and storage settings of the objects a store holds. */
+export interface StoreWriteConfig {
+  storageClass?: StorageClass;
+  sse?: SseMode;
+  /** KMS key for SSE-KMS (for replicas: the destination key, an ARN). */
+  kmsKeyId?: string;
+}
+
+export interface OriginConfig extends StoreRef, StoreWriteConfig {
+  name: typeof ORIGIN_NAME;
+}
+
+export interface ReplicaConfig extends StoreRef, StoreWriteConfig {
+  name: string;
+  mode: ReplicaMode;
+  /** S3 Replication Time Control (native on AWS). */
+  replicationTime: boolean;
+}
+
+export interface GatewayConfig {
+  /** host:port as written (default 127.0.0.1:8443). */
+  listen: string;
+  /** Replica names, nearest first; "origin" is the origin. */
+  prefer: string[];
+  /** Profile of the read-only credential the gateway uses; undefined = the default chain. */
+  profile?: string;
+  /** Absolute path of the tenants file. */
+  tenants: string;
+  admin?: { passwordFile: string };
+  /** Absolute paths of a PEM certificate and key, or a self-signed certificate made at start. */
+  tls?: { certFile: string; keyFile: string } | { selfSigned: true };
+}
+
+export interface ClaasConfig {
+  /** Absolute path of the file the configuration came from. */
+  file: string;
+  library: string;
+  origin: OriginConfig;
+  replicas: ReplicaConfig[];
+  gateway?: GatewayConfig;
+  replication: { roleName?: string };
+}
+
+export const S3_HINT = 'Use s3://bucket/prefix with endpoint, region and credentials beside it.';
+export const DEFAULT_LISTEN = '127.0.0.1:8443';
+export const DEFAULT_TENANTS_FILE = 'tenants.json';
+
+/** The S3 location of a configured store. Throws ClaasError BAD_INPUT for a location that is not s3://. */
+export function storeLocation(ref: StoreRef, env: NodeJS.ProcessEnv = process.env): S3Location {
+  const loc = parseLocation(
+    ref.location,
+    {
+      ...(ref.endpoint === undefined ? {} : { endpoint: ref.endpoint }),
+      ...(ref.region === undefined ? {} : { region: ref.region }),
+      ...(ref.profile === undefined ? {} : { profile: ref.profile }),
+    },
+    env,
+  );
+  if (loc.kind !== 's3')
+    throw badInput('A configured store must be an s3:// location', ref.location, S3_HINT);
+  return loc;
+}
+
+/** All stores of a configuration by name: the origin first, then the replicas in file order. */
+export function configuredStores(config: ClaasConfig): Array<OriginConfig | ReplicaConfig> {
+  return [config.origin, ...config.replicas];
+}
+
+/** The settings objects written to a store are given (storage class, encryption). */
+export function storeWriteSettings(store: StoreWriteConfig): WriteSettings {
+  const settings: WriteSettings = {};
+  if (store.storageClass !== undefined) settings.storageClass = store.storageClass;
+  if (store.sse === 'AES256') settings.sse = { mode: 'AES256' };
+  if (store.sse === 'aws:kms') {
+    settings.sse = { mode: 'aws:kms', ...(store.kmsKeyId === undefined ? {} : { kmsKeyId: store.kmsKeyId }) };
+  }
+  return settings;
+}
