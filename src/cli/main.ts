@@ -26,6 +26,10 @@ registerServe(program);
 registerVerify(program);
 registerGc(program);
 registerDemo(program);
+// anchor: replication commands (publish --config, replication, mirror, status)
+// anchor: gateway commands (gateway, tenant, access)
+// anchor: vcenter commands (import, subscribe, deploy)
+// anchor: archive commands (history, rollback, audit, archive, lifecycle)
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 64);
