@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs npm and Debian packages it needs, builds, lints,
-# starts the real peers (Ceph RGW with two zones on 127.0.0.1), runs unit, integration and end-to-end
+# starts the real peers (Ceph RGW with two zones, vcsim, both on 127.0.0.1), runs unit, integration and end-to-end
 # tests with Node's test runner, and stops the peers again.
 #   CLAAS_KEEP_PEERS=1   leave Ceph running afterwards (faster re-runs while developing)
 #   CLAAS_TEST_ONLY=dir  run only the tests under dist/test/<dir>
@@ -15,11 +15,13 @@ npm run --silent lint
 bash scripts/test-env/apt.sh qemu-utils genisoimage
 
 if [ "${CLAAS_SKIP_PEERS:-}" != 1 ]; then
+  if [ "${CLAAS_KEEP_PEERS:-}" != 1 ]; then
+    trap 'bash scripts/test-env/ceph.sh down >/dev/null 2>&1 || true; bash scripts/test-env/vcsim.sh down >/dev/null 2>&1 || true' EXIT
+  fi
   bash scripts/test-env/ceph.sh up
   eval "$(bash scripts/test-env/ceph.sh env)"
-  if [ "${CLAAS_KEEP_PEERS:-}" != 1 ]; then
-    trap 'bash scripts/test-env/ceph.sh down >/dev/null 2>&1 || true' EXIT
-  fi
+  bash scripts/test-env/vcsim.sh up
+  eval "$(bash scripts/test-env/vcsim.sh env)"
 fi
 
 target="dist/test/${CLAAS_TEST_ONLY:-}"
