@@ -6,6 +6,7 @@ import { digestWithCache, type HashCache } from './hash-cache.js';
 import type { HashAlgo } from './hash.js';
 import { unsafeSegmentReason } from './names.js';
 import type { SourceFile } from './types.js';
+import { requireLocal } from './origin.js';
 
 export type ManifestAlgo = 'SHA256' | 'SHA1' | 'SHA512';
 
@@ -73,7 +74,7 @@ export async function digestForManifest(
   opts: DigestOptions = {},
 ): Promise<{ hex: string; readBytes: number }> {
   if (algo === 'SHA256') return { hex: file.sha256, readBytes: 0 };
-  const o = file.origin;
+  const o = requireLocal(file.origin, file.name);
   const range =
     o.kind === 'file-range' ? { offset: o.offset, length: o.length, key: `${o.path}#${file.name}` } : {};
   const r = await digestWithCache(opts.hashCache, o.path, {

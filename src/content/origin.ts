@@ -2,9 +2,10 @@
 // Only for small things (tar headers, descriptors, manifests); big files are only hashed or streamed.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { badInput } from '../errors.js';
+import { badInput, ClaasError } from '../errors.js';
 import { fsError } from './fs-errors.js';
-import type { FileOrigin } from './types.js';
+import type { FileOrigin, LocalOrigin } from './types.js';
+import { isLocalOrigin } from './types.js';
 
 /** Reads length bytes at pos; the result is shorter only when the file ends first. */
 export async function readFully(fh: FileHandle, pos: number, length: number): Promise<Buffer> {
@@ -18,8 +19,29 @@ export async function readFully(fh: FileHandle, pos: number, length: number): Pr
   return done === length ? buf : buf.subarray(0, done);
 }
 
+/** Names an origin in messages: a path, a store key or a described stream (never a secret). */
+export function originLabel(origin: FileOrigin): string {
+  switch (origin.kind) {
+    case 'file':
+    case 'file-range':
+      return origin.path;
+    case 'stored':
+      return origin.key;
+    case 'stream':
+      return origin.describe;
+  }
+}
+
+/** The local origin of a file, or INTERNAL: content checks only run on folder and OVA sources. */
+export function requireLocal(origin: FileOrigin, name: string): LocalOrigin {
+  if (!isLocalOrigin(origin))
+    throw new ClaasError('INTERNAL', `${name} is not a local file (${origin.kind})`);
+  return origin;
+}
+
 /** Reads a small file from its origin as UTF-8; larger than maxBytes is BAD_INPUT naming it. */
-export async function readOriginText(origin: FileOrigin, name: string, maxBytes: number): Promise<string> {
+export async function readOriginText(any: FileOrigin, name: string, maxBytes: number): Promise<string> {
+  const origin = requireLocal(any, name);
   let fh;
   try {
     fh = await open(origin.path, 'r');

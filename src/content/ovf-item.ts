@@ -6,7 +6,7 @@ import { badInput } from '../errors.js';
 import type { HashCache } from './hash-cache.js';
 import { parseManifest, verifyManifestEntry } from './manifest.js';
 import { compareNames, extensionOf } from './names.js';
-import { readOriginText } from './origin.js';
+import { originLabel, readOriginText } from './origin.js';
 import { MAX_DESCRIPTOR_BYTES, parseOvfDescriptor, type OvfInfo } from './ovf.js';
 import type { ContentWarning, FileOrigin, SourceFile, SourceItem } from './types.js';
 
@@ -48,14 +48,14 @@ async function checkManifest(
   opts: Pick<OvfItemInput, 'hashCache' | 'signal'>,
 ): Promise<number> {
   const text = await readOriginText(manifest.origin, manifest.name, MAX_MANIFEST_BYTES);
-  const entries = parseManifest(text, manifest.origin.path);
+  const entries = parseManifest(text, originLabel(manifest.origin));
   let readBytes = 0;
   for (const [fileName, entry] of entries) {
     const file = byName.get(fileName);
     if (file === undefined) {
       throw badInput(
         `${manifest.name} lists ${fileName}, which is not in the ${where}`,
-        manifest.origin.path,
+        originLabel(manifest.origin),
         `add ${fileName} next to the descriptor, or regenerate the manifest`,
       );
     }
@@ -64,7 +64,7 @@ async function checkManifest(
     if (!r.ok) {
       throw badInput(
         `manifest hash mismatch for ${fileName} in ${manifest.name}: the file is corrupt or the manifest is stale`,
-        file.origin.path,
+        originLabel(file.origin),
         'copy the template again from its source, or regenerate the manifest if the file was changed on purpose',
       );
     }
@@ -81,7 +81,7 @@ export interface AvailableFile {
 /** Reads and parses the descriptor at origin (errors name origin.path). */
 export async function loadOvfDescriptor(origin: FileOrigin, descriptorName: string): Promise<OvfInfo> {
   const xml = await readOriginText(origin, descriptorName, MAX_DESCRIPTOR_BYTES);
-  return parseOvfDescriptor(xml, origin.path);
+  return parseOvfDescriptor(xml, originLabel(origin));
 }
 
 /**
@@ -103,7 +103,7 @@ export function checkOvfReferences(
     if (file === undefined) {
       throw badInput(
         `${descriptorName} references ${ref.href}, which is not in the ${fromOva ? 'OVA' : 'folder'}`,
-        descriptor.origin.path,
+        originLabel(descriptor.origin),
         fromOva
           ? 'the OVA is incomplete: export it again'
           : `copy ${ref.href} into ${basename(sourcePath)}/ next to ${descriptorName}, or fix the References section`,
@@ -112,7 +112,7 @@ export function checkOvfReferences(
     if (ref.size !== undefined && ref.size !== file.size) {
       throw badInput(
         `${descriptorName} says ${ref.href} is ${ref.size} bytes, but it is ${file.size} bytes`,
-        file.origin.path,
+        originLabel(file.origin),
         'the file is incomplete or belongs to another template: copy it again',
       );
     }
@@ -140,7 +140,7 @@ export async function buildOvfItem(input: OvfItemInput): Promise<OvfItemResult> 
     if (f.name === descriptorName || referenced.has(f.name) || ext === '.mf' || ext === '.cert') continue;
     warnings.push({
       message: `${f.name} is not referenced by ${descriptorName}; it is published with the item anyway`,
-      input: f.origin.path,
+      input: originLabel(f.origin),
     });
   }
   if (manifest === undefined && files.some((f) => extensionOf(f.name) === '.mf')) {

@@ -1,5 +1,6 @@
 // What a source item is before it is published: the desired state the publish engine plans against.
 
+import type { Readable } from 'node:stream';
 import type { ItemType } from '../vcsp/types.js';
 
 /** One file of a source item, with where its bytes come from. */
@@ -17,7 +18,18 @@ export type FileOrigin =
   /** A whole local file. */
   | { kind: 'file'; path: string }
   /** A byte range of a local file (an OVA member: tar members are stored contiguously). */
-  | { kind: 'file-range'; path: string; offset: number; length: number };
+  | { kind: 'file-range'; path: string; offset: number; length: number }
+  /** Bytes already in the destination store at `key` (a rollback, a staged import): copied, not uploaded. */
+  | { kind: 'stored'; key: string }
+  /** Bytes read once from elsewhere (a vCenter download session, a VCSP URL); `describe` has no secrets. */
+  | { kind: 'stream'; open: () => Promise<Readable>; describe: string };
+
+/** Origins on the local file system: what folder scans produce and content checks read. */
+export type LocalOrigin = Extract<FileOrigin, { kind: 'file' | 'file-range' }>;
+
+export function isLocalOrigin(o: FileOrigin): o is LocalOrigin {
+  return o.kind === 'file' || o.kind === 'file-range';
+}
 
 /** One item as the source describes it. */
 export interface SourceItem {

@@ -92,7 +92,7 @@ export async function acquireLock(store: ObjectStore, options: LockOptions): Pro
     store.put(
       key,
       { kind: 'bytes', data: Buffer.from(JSON.stringify(makeInfo())) },
-      { contentType: 'application/json' },
+      { contentType: 'application/json', role: 'metadata' },
     );
 
   await write();

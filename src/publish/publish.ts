@@ -4,7 +4,7 @@
 // whole; a re-run finds the files already there (content-addressed keys) and sends only what is missing.
 
 import { basename } from 'node:path';
-import type { ObjectStore, StoredObject } from '../store/types.js';
+import type { ObjectStore, PutSource, StoredObject } from '../store/types.js';
 import type { ItemJson, LibJson, VersionSnapshot } from '../vcsp/types.js';
 import { planNextVersion, readPreviousFromSnapshot } from '../vcsp/diff.js';
 import type { DesiredItem, ItemChange, NextState, PreviousState } from '../vcsp/diff.js';
@@ -129,10 +129,25 @@ async function listKeys(store: ObjectStore): Promise<Map<string, StoredObject>> 
   return map;
 }
 
-function sourceFileFor(items: SourceItem[], itemName: string, fileName: string): SourceFile {
-  const f = items.find((i) => i.name === itemName)?.files.find((x) => x.name === fileName);
-  if (f === undefined) throw new ClaasError('INTERNAL', `planned file ${itemName}/${fileName} has no source`);
-  return f;
+/** Where a planned file's bytes come from, as the store takes them. */
+function putSourceFor(store: ObjectStore, file: SourceFile, targetKey: string): PutSource {
+  const o = file.origin;
+  switch (o.kind) {
+    case 'file':
+      return { kind: 'file', path: o.path };
+    case 'file-range':
+      return { kind: 'file', path: o.path, offset: o.offset, length: o.length };
+    case 'stream':
+      return { kind: 'stream', size: file.size, open: o.open, describe: o.describe };
+    case 'stored':
+      if (o.key === targetKey) throw new ClaasError('INTERNAL', `${targetKey} is its own source but missing`);
+      return {
+        kind: 'stream',
+        size: file.size,
+        open: () => store.read(o.key),
+        describe: `${store.display}/${o.key}`,
+      };
+  }
 }
 
 /** The state under the lock: `before` when lib.json is unchanged since, else a fresh read. */
@@ -261,23 +276,22 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     if (dryRun || !mustCommit) return result;
 
     // 1. Files (content-addressed, so a key that exists with the right size already holds these bytes).
+    const sources = new Map(
+      input.items.flatMap((i) => i.files.map((f) => [`${i.name}\u0000${f.name}`, f] as const)),
+    );
     await mapLimited(
       toUpload,
       options.concurrency ?? 4,
       async (f, signal) => {
-        const src = sourceFileFor(input.items, f.itemName, f.file.name);
+        const src = sources.get(`${f.itemName}\u0000${f.file.name}`);
+        if (src === undefined)
+          throw new ClaasError('INTERNAL', `planned file ${f.itemName}/${f.file.name} has no source`);
         onEvent({ type: 'file-start', key: f.key, size: f.file.size });
-        await store.put(
-          f.key,
-          src.origin.kind === 'file'
-            ? { kind: 'file', path: src.origin.path }
-            : { kind: 'file', path: src.origin.path, offset: src.origin.offset, length: src.origin.length },
-          {
-            sha256: f.file.sha256,
-            onProgress: (bytes) => onEvent({ type: 'file-progress', key: f.key, bytes }),
-            signal,
-          },
-        );
+        await store.put(f.key, putSourceFor(store, src, f.key), {
+          sha256: f.file.sha256,
+          onProgress: (bytes) => onEvent({ type: 'file-progress', key: f.key, bytes }),
+          signal,
+        });
         const stats = hasPutStats(store) ? store.lastPutStats(f.key) : undefined;
         if (stats !== undefined) {
           result.upload.partsSent += stats.partsSent;
@@ -301,7 +315,7 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
       ...(options.publisher === undefined ? {} : { publisher: options.publisher }),
     };
     const json = (doc: unknown) => ({ kind: 'bytes' as const, data: Buffer.from(serializeJson(doc)) });
-    const jsonType = { contentType: 'application/json' };
+    const jsonType = { contentType: 'application/json', role: 'metadata' as const };
     await store.put(snapshotKey(versioned.lib.version), json(snapshot), jsonType);
     onEvent({ type: 'commit', step: 'snapshot', key: snapshotKey(versioned.lib.version) });
     // Item JSON documents are independent of each other: write them in parallel, all before the index.

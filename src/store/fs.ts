@@ -179,7 +179,8 @@ export class FsStore implements ObjectStore {
     try {
       const hash = createHash('sha256');
       const written = await this.copyInto(fh, source, hash, options);
-      const expectedLength = source.kind === 'file' ? source.length : source.data.length;
+      const expectedLength =
+        source.kind === 'file' ? source.length : source.kind === 'stream' ? source.size : source.data.length;
       if (expectedLength !== undefined && written !== expectedLength) {
         throw new ClaasError(
           'INTEGRITY',
@@ -229,6 +230,22 @@ export class FsStore implements ObjectStore {
         onProgress?.(chunk.length);
       }
       return source.data.length;
+    }
+    if (source.kind === 'stream') {
+      const input = await source.open();
+      let written = 0;
+      try {
+        for await (const chunk of input as AsyncIterable<Buffer>) {
+          signal?.throwIfAborted();
+          hash.update(chunk);
+          await writeAll(fh, chunk);
+          written += chunk.length;
+          onProgress?.(chunk.length);
+        }
+      } finally {
+        input.destroy();
+      }
+      return written;
     }
     const start = source.offset ?? 0;
     if (source.length === 0) return 0;
@@ -357,11 +374,12 @@ function checkRange(range: ByteRange, key: string): void {
 
 function describeSource(source: PutSource, key: string): string {
   if (source.kind === 'bytes') return `the data for ${key}`;
+  if (source.kind === 'stream') return source.describe;
   if (source.offset === undefined && source.length === undefined) return source.path;
   const start = source.offset ?? 0;
   return `${source.path} (bytes ${start}-${source.length === undefined ? 'end' : start + source.length - 1})`;
 }
 
 function sourceInput(source: PutSource, key: string): string {
-  return source.kind === 'file' ? source.path : key;
+  return source.kind === 'file' ? source.path : source.kind === 'stream' ? source.describe : key;
 }

@@ -17,6 +17,7 @@ export interface PartReader {
 /** The number of bytes a put will send, without opening the file (for scheduling; 0 when unknown). */
 export async function sourceSize(source: PutSource): Promise<number> {
   if (source.kind === 'bytes') return source.data.byteLength;
+  if (source.kind === 'stream') return source.size;
   if (source.length !== undefined) return source.length;
   try {
     return (await stat(source.path)).size - (source.offset ?? 0);
@@ -25,7 +26,51 @@ export async function sourceSize(source: PutSource): Promise<number> {
   }
 }
 
+/**
+ * Parts of a stream, read in order: each read must start where the previous one ended (multipart puts
+ * read parts 1..n in order; a retry resends the buffer it already has).
+ */
+async function streamPartReader(source: Extract<PutSource, { kind: 'stream' }>): Promise<PartReader> {
+  const input = await source.open();
+  const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let pending: Buffer = Buffer.alloc(0);
+  let position = 0;
+  return {
+    size: source.size,
+    async read(offset, length) {
+      if (offset !== position) {
+        throw new ClaasError('INTERNAL', `${source.describe}: parts of a stream must be read in order`);
+      }
+      const chunks: Buffer[] = [pending];
+      let have = pending.length;
+      while (have < length) {
+        const next = await it.next();
+        if (next.done === true) {
+          throw new ClaasError(
+            'INTEGRITY',
+            `${source.describe} ended after ${position + have} bytes, expected ${source.size}`,
+            {
+              input: source.describe,
+              hint: 'the source closed the transfer early; run again',
+            },
+          );
+        }
+        chunks.push(next.value);
+        have += next.value.length;
+      }
+      const all = Buffer.concat(chunks, have);
+      pending = all.subarray(length);
+      position += length;
+      return all.subarray(0, length);
+    },
+    close: async () => {
+      input.destroy();
+    },
+  };
+}
+
 export async function openPartReader(source: PutSource): Promise<PartReader> {
+  if (source.kind === 'stream') return streamPartReader(source);
   if (source.kind === 'bytes') {
     const data = Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
     return {

@@ -312,8 +312,11 @@ class S3Store implements ObjectStore, S3StoreExtras {
   private writeParams(
     contentType: string | undefined,
     sha256: string,
+    role: 'data' | 'metadata' = 'data',
   ): Omit<PutObjectCommandInput, 'Bucket' | 'Key'> {
-    const w = this.opts.write ?? {};
+    const all = this.opts.write ?? {};
+    // Documents subscribers read on every sync stay in the default class and untagged.
+    const w = role === 'metadata' ? { ...(all.sse === undefined ? {} : { sse: all.sse }) } : all;
     // Percent-encoding (%20), not URLSearchParams' form encoding: RGW keeps a '+' as a literal plus.
     const tags =
       w.tags === undefined
@@ -374,7 +377,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
     // The hash goes into the object's metadata when the upload is created, so it must be known first;
     // callers normally pass it (from the scan), otherwise one extra read computes it.
     const sha256 = expected ?? (await hashReader(reader, 8 * MiB, options.signal));
-    const create = this.writeParams(options.contentType, sha256);
+    const create = this.writeParams(options.contentType, sha256, options.role);
     return {
       sha256,
       create,
@@ -412,7 +415,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
               Body: body,
               ContentLength: body.length,
               ContentMD5: md5,
-              ...this.writeParams(options.contentType, sha256),
+              ...this.writeParams(options.contentType, sha256, options.role),
             }),
             { abortSignal: options.signal },
           ),

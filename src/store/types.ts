@@ -17,6 +17,11 @@ export interface ByteRange {
 
 export interface PutOptions {
   contentType?: string;
+  /**
+   * 'metadata' for the library's JSON documents: they get the store's encryption but never its storage
+   * class or tags (a GLACIER lib.json could not be read by any subscriber). Default 'data'.
+   */
+  role?: 'data' | 'metadata';
   /** Expected lowercase hex SHA-256; the store verifies it while writing and refuses to commit on mismatch. */
   sha256?: string;
   /** Called with the number of new bytes written, as they are written. */
@@ -26,7 +31,13 @@ export interface PutOptions {
 
 /** Where a put's bytes come from: memory, or a (range of a) local file that can be re-read on retry. */
 export type PutSource =
-  { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; path: string; offset?: number; length?: number };
+  | { kind: 'bytes'; data: Uint8Array }
+  | { kind: 'file'; path: string; offset?: number; length?: number }
+  /**
+   * Bytes from elsewhere (another store, a vCenter download, a VCSP URL), read once from the start.
+   * `size` is required (multipart plans from it); `describe` names the origin in errors (no secrets).
+   */
+  | { kind: 'stream'; size: number; open: () => Promise<Readable>; describe: string };
 
 export interface ObjectStore {
   /** Display form of the location, safe for logs (never contains credentials). */

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { ClaasError } from '../../errors.js';
 import { openStore } from '../../store/open.js';
-import type { Location, ObjectStore } from '../../store/types.js';
+import type { Location, ObjectStore, WriteSettings } from '../../store/types.js';
+import { loadConfig } from '../../config/load.js';
+import { storeLocation, storeWriteSettings } from '../../config/schema.js';
 import { readFolderSource } from '../../sources/folder.js';
 import { publish, DEFAULT_GC_GRACE_MS } from '../../publish/publish.js';
 import type { PublishResult } from '../../publish/publish.js';
@@ -25,7 +27,8 @@ import { progressRenderer } from '../progress.js';
 import { runCommand } from '../run.js';
 
 interface PublishFlags extends StoreFlags {
-  to: string;
+  to?: string;
+  config?: string;
   name?: string;
   description?: string;
   dryRun?: boolean;
@@ -51,6 +54,36 @@ export async function assertUsableDestination(loc: Location): Promise<void> {
       hint: 'give a folder (new or empty, or an existing library) as --to',
     });
   }
+}
+
+/** Where to publish: --to, or the origin of --config (flags given beside --config override it). */
+async function destinationFrom(
+  flags: PublishFlags,
+): Promise<{ location: Location; write: WriteSettings; library?: string }> {
+  if (flags.to !== undefined && flags.config !== undefined) {
+    throw new ClaasError('BAD_INPUT', '--to and --config both name a destination', {
+      input: '--to',
+      hint: 'give one: --to <location>, or --config claas.yaml to publish to its origin',
+    });
+  }
+  if (flags.config !== undefined) {
+    const config = await loadConfig(flags.config);
+    const origin = config.origin;
+    const location = storeLocation({
+      ...origin,
+      ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
+      ...(flags.region === undefined ? {} : { region: flags.region }),
+      ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+    });
+    return { location, write: storeWriteSettings(origin), library: config.library };
+  }
+  if (flags.to === undefined) {
+    throw new ClaasError('BAD_INPUT', 'publish needs a destination', {
+      input: 'claas publish',
+      hint: 'add --to <location> (a folder, file:<path> or s3://bucket/prefix) or --config claas.yaml',
+    });
+  }
+  return { location: locationFrom(flags.to, flags), write: {} };
 }
 
 export function addStoreFlags(cmd: Command): Command {
@@ -81,7 +114,11 @@ export function registerPublish(program: Command): void {
       'publish a folder (subfolders = OVF templates or files; .ova/.iso/other files = items) as a library',
     )
     .argument('<folder>', 'source folder')
-    .requiredOption('--to <location>', 'destination: file:<path>, a plain path, or s3://bucket/prefix')
+    .option('--to <location>', 'destination: file:<path>, a plain path, or s3://bucket/prefix')
+    .option(
+      '--config <file>',
+      'claas.yaml: publish to the origin it names (with its endpoint, region, profile, encryption)',
+    )
     .option('--name <name>', 'library name (default: the existing library name, else the folder name)')
     .option('--description <text>', 'library description')
     .option('--dry-run', 'print the plan and write nothing')
@@ -109,10 +146,11 @@ export function registerPublish(program: Command): void {
   addStoreFlags(cmd);
   cmd.action(async (folder: string, flags: PublishFlags) => {
     await runCommand(flags, async (mode) => {
-      const loc = locationFrom(flags.to, flags);
+      const target = await destinationFrom(flags);
+      const loc = target.location;
       await assertUsableDestination(loc);
       const store: ObjectStore = await openStore(loc, {
-        write: writeSettingsFrom(flags),
+        write: { ...target.write, ...writeSettingsFrom(flags) },
         ...(flags.createBucket ? { createBucket: true } : {}),
         ...(flags.multipartThreshold === undefined
           ? {}
@@ -148,10 +186,11 @@ export function registerPublish(program: Command): void {
           onEvent,
           signal: controller.signal,
         });
+        const name = flags.name ?? target.library;
         result = await publish(input, {
           store,
           state,
-          ...(flags.name === undefined ? {} : { name: flags.name }),
+          ...(name === undefined ? {} : { name }),
           ...(flags.description === undefined ? {} : { description: flags.description }),
           dryRun: flags.dryRun ?? false,
           adopt: flags.adopt ?? false,
