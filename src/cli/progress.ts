@@ -33,8 +33,19 @@ export function progressRenderer(mode: OutputMode): { sink: EventSink; stop(): v
   let done = 0;
   const started = Date.now();
   const files = new Map<string, { bar: cliProgress.SingleBar; bytes: number }>();
+  let hashing: cliProgress.SingleBar | undefined;
   const sink = (e: PublishEvent): void => {
     switch (e.type) {
+      case 'hash-progress':
+        if (e.total <= 0) break;
+        hashing ??= multi.create(e.total, 0, { label: 'hashing (new or changed files)' });
+        hashing.setTotal(e.total);
+        hashing.update(e.bytes);
+        break;
+      case 'scan-done':
+        if (hashing) multi.remove(hashing);
+        hashing = undefined;
+        break;
       case 'plan':
         if (e.uploadBytes > 0) total = multi.create(e.uploadBytes, 0, { label: 'total' });
         break;
