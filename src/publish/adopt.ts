@@ -113,7 +113,7 @@ export async function adoptLibrary(
     const { files, repaired } = repairFiles(item);
     if (repaired) {
       const folder = hrefToKey(item.selfHref, item.name).split('/')[0] ?? item.name;
-      adoptedItems.push({ ...item, files, selfHref: itemSelfHref(folder, item.version) });
+      adoptedItems.push({ ...item, files, selfHref: itemSelfHref(folder, item.version, item.id) });
       repairedItems.push(item.name);
     } else {
       adoptedItems.push(item);

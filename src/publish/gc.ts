@@ -11,6 +11,8 @@ import { hrefToKey } from '../vcsp/hrefs.js';
 import { parseLibJson } from '../vcsp/schema.js';
 import { LIB_KEY, isClaasManagedKey, isInternalKey } from './layout.js';
 import { readJsonKey, readSnapshot } from './state.js';
+import { retainedVersions } from '../archive/retain.js';
+import { appendAudit } from '../archive/audit.js';
 
 export interface GcResult {
   deleted: string[];
@@ -19,6 +21,10 @@ export interface GcResult {
   kept: number;
   /** Versions whose files are still live. */
   liveVersions: number[];
+  /** Older versions kept because they are retained (claas archive retain). */
+  retainedVersions: number[];
+  /** The audit entry of a gc that deleted something, or why it could not be written. */
+  audit?: { key: string } | { error: string };
   abortedUploads: number;
 }
 
@@ -54,7 +60,14 @@ function hasMultipart(store: ObjectStore): store is ObjectStore & MultipartCapab
 export async function collectGarbage(store: ObjectStore, options: GcOptions): Promise<GcResult> {
   const now = options.now ?? new Date();
   const cutoff = now.getTime() - options.graceMs;
-  const result: GcResult = { deleted: [], deletedBytes: 0, kept: 0, liveVersions: [], abortedUploads: 0 };
+  const result: GcResult = {
+    deleted: [],
+    deletedBytes: 0,
+    kept: 0,
+    liveVersions: [],
+    retainedVersions: [],
+    abortedUploads: 0,
+  };
   const lib = options.current?.lib ?? (await readJsonKey(store, LIB_KEY, parseLibJson));
   if (lib === undefined) return result;
   const current = options.current ?? (await readSnapshot(store, lib.version));
@@ -76,6 +89,15 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
     successorCommitted = Date.parse(snap.committedAt);
   }
 
+  // Versions someone asked to keep (claas archive retain): their keys stay, whatever their age.
+  for (const v of [...(await retainedVersions(store))].sort((a, b) => b - a)) {
+    if (result.liveVersions.includes(v)) continue;
+    const snap = await readSnapshot(store, v);
+    if (snap === undefined) continue;
+    for (const k of keysOfSnapshot(snap)) live.add(k);
+    result.retainedVersions.push(v);
+  }
+
   const doomed: { key: string; size: number }[] = [];
   for await (const obj of store.list('')) {
     if (isInternalKey(obj.key) || live.has(obj.key)) continue;
@@ -91,6 +113,24 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
   if (!options.dryRun && doomed.length > 0) await store.delete(doomed.map((d) => d.key));
   result.deleted = doomed.map((d) => d.key);
   result.deletedBytes = doomed.reduce((n, d) => n + d.size, 0);
+  if (!options.dryRun && doomed.length > 0) {
+    try {
+      const entry = await appendAudit(store, {
+        action: 'gc',
+        library: { id: lib.id, name: lib.name, version: Number(lib.version) },
+        summary: `deleted ${doomed.length} superseded objects (${result.deletedBytes} bytes)`,
+        details: {
+          deleted: result.deleted,
+          deletedBytes: result.deletedBytes,
+          liveVersions: result.liveVersions,
+          retainedVersions: result.retainedVersions,
+        },
+      });
+      result.audit = { key: entry.key };
+    } catch (e) {
+      result.audit = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
 
   if (hasMultipart(store)) {
     for (const u of await store.listMultipartUploads()) {

@@ -3,7 +3,9 @@
 //
 //   lib.json                          the only key ever overwritten; written last (the commit point)
 //   items-<libVersion>.json           the item index of one library version (immutable)
-//   <item>/item-<itemVersion>.json    one item version's item.json (immutable)
+//   <item>/item-<itemVersion>-<id8>.json  one item version's item.json (immutable; id8 = the item id's
+//                                     first 8 hex digits, so an item removed and later re-added under the
+//                                     same name with a new id never collides with the old one's documents)
 //   <item>/<sha256>/<file name>       file bytes, content-addressed (immutable)
 //   .claas/versions/<libVersion>.json claas's snapshot of a version: VCSP docs + SHA-256 of every file
 //   .claas/lock/<...>.json            the publisher lock
@@ -20,8 +22,9 @@ export function itemsKey(libVersion: number | string): string {
   return `items-${libVersion}.json`;
 }
 
-export function itemSelfHref(itemFolder: string, itemVersion: number | string): string {
-  return encodeHref([itemFolder, `item-${itemVersion}.json`]);
+export function itemSelfHref(itemFolder: string, itemVersion: number | string, itemId: string): string {
+  const id8 = /([0-9a-f]{8})/i.exec(itemId.replace(/^urn:uuid:/, ''))?.[1]?.toLowerCase() ?? 'item';
+  return encodeHref([itemFolder, `item-${itemVersion}-${id8}.json`]);
 }
 
 export function snapshotKey(libVersion: number | string): string {
@@ -38,7 +41,7 @@ export function versionFromSnapshotKey(key: string): number | undefined {
 export function isClaasManagedKey(key: string): boolean {
   if (/^items-\d+\.json$/.test(key)) return true;
   const parts = key.split('/');
-  if (parts.length === 2 && /^item-\d+\.json$/.test(parts[1] ?? '')) return true;
+  if (parts.length === 2 && /^item-\d+(-[0-9a-z]{4,8})?\.json$/.test(parts[1] ?? '')) return true;
   if (parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[1] ?? '')) return true;
   return false;
 }

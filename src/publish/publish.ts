@@ -23,6 +23,10 @@ import { adoptLibrary } from './adopt.js';
 import { acquireLock } from './lock.js';
 import { collectGarbage } from './gc.js';
 import type { GcResult } from './gc.js';
+import { appendAudit, versionAuditEntry } from '../archive/audit.js';
+import type { AuditAction } from '../archive/audit.js';
+import { resolveActor } from '../archive/identity.js';
+import type { Actor } from '../archive/identity.js';
 
 export interface PublishInput {
   /** The items to publish (from a source: a scanned folder, a vCenter, a VCSP URL). */
@@ -49,6 +53,11 @@ export interface PublishOptions {
   now?: () => Date;
   /** What the destination held when the caller looked (saves a read); re-read under the lock anyway. */
   state?: LibraryState;
+  /**
+   * The audit entry of the commit: action (default publish, or adopt), who (default: resolveActor(store)),
+   * and what else to record. Every commit appends one entry to the library's audit log.
+   */
+  audit?: { action?: AuditAction; actor?: Actor; summary?: string; details?: Record<string, unknown> };
 }
 
 export interface PublishResult {
@@ -71,6 +80,8 @@ export interface PublishResult {
     retries: number;
   };
   gc?: GcResult;
+  /** The commit's audit entry, or why it could not be written (the version is committed either way). */
+  audit?: { key: string } | { error: string };
 }
 
 const NO_UPLOAD: PublishResult['upload'] = {
@@ -118,7 +129,7 @@ function withVersionedHrefs(
     if (old !== undefined && old.version === item.version && JSON.stringify(old) === JSON.stringify(item))
       return item;
     const folder = item.selfHref.split('/')[0] ?? item.name;
-    return { ...item, selfHref: itemSelfHref(decodeURIComponent(folder), item.version) };
+    return { ...item, selfHref: itemSelfHref(decodeURIComponent(folder), item.version, item.id) };
   });
   return { lib: { ...next.lib, itemsHref: itemsKey(next.lib.version) }, items };
 }
@@ -287,11 +298,17 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
         if (src === undefined)
           throw new ClaasError('INTERNAL', `planned file ${f.itemName}/${f.file.name} has no source`);
         onEvent({ type: 'file-start', key: f.key, size: f.file.size });
-        await store.put(f.key, putSourceFor(store, src, f.key), {
-          sha256: f.file.sha256,
-          onProgress: (bytes) => onEvent({ type: 'file-progress', key: f.key, bytes }),
-          signal,
-        });
+        // Bytes already in this store (a staged import, a rollback): a server-side copy when the store can.
+        const from = src.origin.kind === 'stored' && src.origin.key !== f.key ? src.origin.key : undefined;
+        if (from !== undefined && store.copyWithin !== undefined) {
+          await store.copyWithin(from, f.key);
+        } else {
+          await store.put(f.key, putSourceFor(store, src, f.key), {
+            sha256: f.file.sha256,
+            onProgress: (bytes) => onEvent({ type: 'file-progress', key: f.key, bytes }),
+            signal,
+          });
+        }
         const stats = hasPutStats(store) ? store.lastPutStats(f.key) : undefined;
         if (stats !== undefined) {
           result.upload.partsSent += stats.partsSent;
@@ -306,13 +323,14 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     options.signal?.throwIfAborted();
 
     // 2. Snapshot, 3. item JSON, 4. item index, 5. lib.json (the commit point).
+    const actor = options.audit?.actor ?? (await resolveActor(store));
     const snapshot: VersionSnapshot = {
       format: 'claas.version/1',
       lib: versioned.lib,
       items: versioned.items,
       hashes: next.hashes,
       committedAt: isoNow(now()),
-      ...(options.publisher === undefined ? {} : { publisher: options.publisher }),
+      publisher: options.publisher ?? actor.name,
     };
     const json = (doc: unknown) => ({ kind: 'bytes' as const, data: Buffer.from(serializeJson(doc)) });
     const jsonType = { contentType: 'application/json', role: 'metadata' as const };
@@ -336,6 +354,30 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     await store.put(LIB_KEY, json(versioned.lib), jsonType);
     onEvent({ type: 'commit', step: 'lib', key: LIB_KEY });
     result.committed = true;
+
+    // 6. The audit entry, still under the lock (one per committed version, in version order).
+    try {
+      const entry = await appendAudit(
+        store,
+        versionAuditEntry({
+          action: options.audit?.action ?? (adopted ? 'adopt' : 'publish'),
+          snapshot,
+          ...(previous === undefined ? {} : { previousVersion: Number(previous.lib.version) }),
+          changes: next.changes,
+          actor,
+          ...(options.audit?.summary === undefined ? {} : { summary: options.audit.summary }),
+          ...(options.audit?.details === undefined ? {} : { details: options.audit.details }),
+        }),
+      );
+      result.audit = { key: entry.key };
+    } catch (e) {
+      result.audit = { error: e instanceof Error ? e.message : String(e) };
+      onEvent({
+        type: 'warning',
+        message: `library version ${versioned.lib.version} is committed, but its audit entry was not written: ${result.audit.error}`,
+        input: store.display,
+      });
+    }
 
     // A first version supersedes nothing; later ones let gc drop what has outlived the grace period.
     if (!options.noGc && previous !== undefined) {

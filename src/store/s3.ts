@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client, S3ClientConfig, StorageClass } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { badInput } from '../errors.js';
+import { ClaasError, badInput } from '../errors.js';
 import { displayLocation } from './location.js';
 import { checkpointPath, defaultCheckpointDir, loadCheckpoint, removeCheckpoint } from './s3-checkpoint.js';
 import { createS3Client, endpointDisplay, isAwsEndpoint, DEFAULT_REGION } from './s3-client.js';
@@ -45,6 +45,10 @@ export type { PutStats } from './s3-multipart.js';
 export const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
 /** Single-request puts in flight at once (each holds its object in memory: at most 16 × 16 MiB). */
 const SMALL_PUTS = 16;
+/** CopyObject copies up to 5 GiB; larger objects are copied in parts (UploadPartCopy). */
+const COPY_OBJECT_LIMIT = 5 * 1024 * MiB;
+/** Server-side copy parts are cheap to make large: fewer requests. */
+const COPY_MIN_PART_SIZE = 512 * MiB;
 
 export interface S3StoreOptions {
   /** Storage class, encryption and tags for the objects this store writes. */
@@ -103,6 +107,8 @@ export interface S3StoreExtras {
   abortUpload(key: string, uploadId: string): Promise<void>;
   /** Creates the bucket when missing; true when it was created. */
   ensureBucket(): Promise<boolean>;
+  /** Server-side copy of an object to another key under the prefix. */
+  copyWithin(fromKey: string, toKey: string): Promise<void>;
   /** Closes the client's connections. */
   close(): void;
 }
@@ -442,6 +448,35 @@ class S3Store implements ObjectStore, S3StoreExtras {
 
   lastPutStats(key?: string): PutStats | undefined {
     return key === undefined ? this.last : this.stats.get(key);
+  }
+
+  /** Objects above this size are copied in parts (a property so that tests can lower it). */
+  protected copyObjectLimit = COPY_OBJECT_LIMIT;
+  protected copyMinPartSize = COPY_MIN_PART_SIZE;
+
+  /**
+   * A server-side copy to another key under the prefix: CopyObject up to 5 GiB, UploadPartCopy above.
+   * The copy gets this store's write settings (storage class, encryption, tags) and the source's SHA-256.
+   */
+  async copyWithin(fromKey: string, toKey: string): Promise<void> {
+    checkKey(fromKey);
+    checkKey(toKey);
+    const source = await this.stat(fromKey);
+    if (source === undefined) {
+      throw new ClaasError('NOT_FOUND', `${this.url(fromKey)} does not exist`, {
+        input: this.url(fromKey),
+        hint: 'The object to copy is gone; run the command again.',
+      });
+    }
+    const { serverSideCopy } = await import('./s3-copy.js');
+    await serverSideCopy(this, fromKey, this, toKey, {
+      sha256: source.sha256 ?? '',
+      size: source.size,
+      ...(source.contentType === undefined ? {} : { contentType: source.contentType }),
+      ...(this.opts.write === undefined ? {} : { write: this.opts.write }),
+      multipartThreshold: this.copyObjectLimit + 1,
+      minPartSize: Math.max(this.minPartSize, this.copyMinPartSize),
+    });
   }
 
   async delete(keys: string[]): Promise<void> {

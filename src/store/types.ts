@@ -56,6 +56,12 @@ export interface ObjectStore {
   put(key: string, source: PutSource, options?: PutOptions): Promise<void>;
   /** Deletes objects; missing ones are not an error. */
   delete(keys: string[]): Promise<void>;
+  /**
+   * Copies an object to another key of the same store without the bytes passing through claas (a hard
+   * link or local copy, an S3 server-side copy), atomically: toKey appears whole or not at all. Optional:
+   * callers fall back to read + put. Throws NOT_FOUND when fromKey is missing.
+   */
+  copyWithin?(fromKey: string, toKey: string): Promise<void>;
   /** True when the location exists and is usable as a library root (the folder or bucket exists). */
   probe(): Promise<{ exists: boolean; empty: boolean }>;
 }
