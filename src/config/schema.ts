@@ -3,6 +3,7 @@
 // flattened to a profile name). Credentials are only ever references: a profile name or the default chain.
 
 import { z } from 'zod';
+import { VcentersSchema } from './vcenters.js';
 import { badInput } from '../errors.js';
 import { parseLocation } from '../store/location.js';
 import type { S3Location, WriteSettings } from '../store/types.js';
@@ -97,6 +98,7 @@ export const ConfigSchema = z.strictObject({
   origin: OriginSchema,
   replicas: z.array(ReplicaSchema).optional(),
   gateway: GatewaySchema.optional(),
+  vcenters: VcentersSchema.optional(),
   replication: z
     .strictObject({
       /** IAM role S3 assumes to replicate; default claas-replication-<source bucket>. */
