@@ -9,7 +9,13 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { S3Client, CreateBucketCommand, ListObjectsV2Command, DeleteObjectsCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
+import {
+  S3Client,
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  DeleteObjectsCommand,
+  DeleteBucketCommand,
+} from '@aws-sdk/client-s3';
 import { mustRun, fmtMs, row, type Timed } from './lib.js';
 
 const scale = Number(process.argv[2] ?? 1);
@@ -33,7 +39,8 @@ const client = new S3Client({
 async function writeRandom(path: string, bytes: number): Promise<void> {
   const fh = await open(path, 'w');
   const chunk = randomBytes(Math.min(bytes, 8 << 20));
-  for (let left = bytes; left > 0; left -= chunk.length) await fh.write(chunk, 0, Math.min(left, chunk.length));
+  for (let left = bytes; left > 0; left -= chunk.length)
+    await fh.write(chunk, 0, Math.min(left, chunk.length));
   await fh.close();
 }
 
@@ -54,7 +61,10 @@ async function emptyBucket(bucket: string): Promise<void> {
 function reclaimSpace(): void {
   const conf = process.env.CLAAS_TEST_CEPH_CONF;
   if (conf === undefined) return;
-  spawnSync('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], { stdio: 'ignore', timeout: 120_000 });
+  spawnSync('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], {
+    stdio: 'ignore',
+    timeout: 120_000,
+  });
 }
 
 await rm(work, { recursive: true, force: true });
@@ -67,15 +77,22 @@ const GiB = 1 << 30;
 await writeRandom(join(src, 'big-a', 'disk-a.vmdk'), Math.round(GiB * scale));
 await writeRandom(join(src, 'big-b', 'disk-b.vmdk'), Math.round(GiB * scale));
 await writeRandom(join(src, 'medium', 'disk-m.vmdk'), Math.round((GiB / 2) * scale));
-for (let i = 0; i < 500; i++) await writeFile(join(src, 'small', `file-${String(i).padStart(3, '0')}.txt`), randomBytes(2048 + i * 16));
-const totalMiB = ((2.5 * GiB * scale) / (1 << 20) + 500 * 6 / 1024).toFixed(0);
+for (let i = 0; i < 500; i++)
+  await writeFile(join(src, 'small', `file-${String(i).padStart(3, '0')}.txt`), randomBytes(2048 + i * 16));
+const totalMiB = ((2.5 * GiB * scale) / (1 << 20) + (500 * 6) / 1024).toFixed(0);
 
 const s3cmdCfg = join(work, 's3cmd.cfg');
 await writeFile(
   s3cmdCfg,
   `[default]\naccess_key = ${key}\nsecret_key = ${secret}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\n`,
 );
-const baseEnv = { ...process.env, AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+const baseEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: key,
+  AWS_SECRET_ACCESS_KEY: secret,
+  AWS_REGION: 'us-east-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 const noCa = { ...baseEnv } as NodeJS.ProcessEnv;
 delete noCa.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set (s3-facts.md)
 const rcloneEnv = {
@@ -96,15 +113,47 @@ const tools: Tool[] = [
   {
     name: 'claas publish',
     run: (b) =>
-      mustRun(process.execPath, [cli, 'publish', src, '--to', `s3://${b}/lib`, '--endpoint', endpoint, '--region', 'us-east-1', '--quiet', '--no-cache'], {
-        ...baseEnv,
-        CLAAS_CACHE_DIR: join(work, 'cache'),
-        CLAAS_STATE_DIR: join(work, 'state'),
-      }),
+      mustRun(
+        process.execPath,
+        [
+          cli,
+          'publish',
+          src,
+          '--to',
+          `s3://${b}/lib`,
+          '--endpoint',
+          endpoint,
+          '--region',
+          'us-east-1',
+          '--quiet',
+          '--no-cache',
+        ],
+        {
+          ...baseEnv,
+          CLAAS_CACHE_DIR: join(work, 'cache'),
+          CLAAS_STATE_DIR: join(work, 'state'),
+        },
+      ),
   },
   { name: 'rclone copy', run: (b) => mustRun('rclone', ['copy', src, `ceph:${b}/rclone`], rcloneEnv) },
-  { name: 'aws s3 sync', run: (b) => mustRun('/usr/bin/aws', ['s3', 'sync', src, `s3://${b}/aws`, '--endpoint-url', endpoint, '--only-show-errors'], baseEnv) },
-  { name: 's3cmd sync', run: (b) => mustRun('s3cmd', ['-c', s3cmdCfg, '--no-progress', '-q', 'sync', `${src}/`, `s3://${b}/s3cmd/`], baseEnv) },
+  {
+    name: 'aws s3 sync',
+    run: (b) =>
+      mustRun(
+        '/usr/bin/aws',
+        ['s3', 'sync', src, `s3://${b}/aws`, '--endpoint-url', endpoint, '--only-show-errors'],
+        baseEnv,
+      ),
+  },
+  {
+    name: 's3cmd sync',
+    run: (b) =>
+      mustRun(
+        's3cmd',
+        ['-c', s3cmdCfg, '--no-progress', '-q', 'sync', `${src}/`, `s3://${b}/s3cmd/`],
+        baseEnv,
+      ),
+  },
 ];
 
 const results: { name: string; first: Timed; noop: Timed }[] = [];
@@ -121,8 +170,19 @@ for (const tool of tools) {
 }
 
 const claas = results[0]!;
-console.log(`\n### Publish ${totalMiB} MiB (2 x ${scale} GiB, 1 x ${scale / 2} GiB, 500 small files) to Ceph RGW on 127.0.0.1\n`);
-console.log(row(['tool', 'first upload', 'peak RSS', 'no-op re-run', 'claas speed-up (first)', 'claas speed-up (no-op)']));
+console.log(
+  `\n### Publish ${totalMiB} MiB (2 x ${scale} GiB, 1 x ${scale / 2} GiB, 500 small files) to Ceph RGW on 127.0.0.1\n`,
+);
+console.log(
+  row([
+    'tool',
+    'first upload',
+    'peak RSS',
+    'no-op re-run',
+    'claas speed-up (first)',
+    'claas speed-up (no-op)',
+  ]),
+);
 console.log(row(['---', '---', '---', '---', '---', '---']));
 for (const r of results) {
   console.log(
