@@ -1,0 +1,123 @@
+// The stores a claas.yaml names, opened as ObjectStores: the origin (with its credentials and write
+// settings) and each replica, either for reading (with the replica's own credentials: what status and the
+// gateway see) or for writing by `claas mirror` (by default as the origin's identity, the publisher, which
+// the replica bucket's owner lets write through the bucket policy `claas replication apply` sets).
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ClaasError } from '../errors.js';
+import { storeLocation, storeWriteSettings } from '../config/schema.js';
+import type { ClaasConfig, OriginConfig, ReplicaConfig, StoreWriteConfig } from '../config/schema.js';
+import { openStore } from '../store/open.js';
+import type { OpenStoreOptions } from '../store/open.js';
+import type { ObjectStore, S3Location, WriteSettings } from '../store/types.js';
+import type { S3StoreExtras } from '../store/s3.js';
+
+export type ConfiguredStore = ObjectStore & S3StoreExtras;
+
+export interface OpenOriginOptions extends Omit<OpenStoreOptions, 'write'> {
+  /** Another profile than the configured one (e.g. publish --profile). */
+  profile?: string;
+  /** Write settings on top of the origin's configured ones. */
+  write?: WriteSettings;
+}
+
+export interface OpenReplicaOptions extends Omit<OpenStoreOptions, 'write'> {
+  /**
+   * Open for writing (claas mirror): as the origin's identity unless `profile` says otherwise, with the
+   * replica's storage class and encryption for data files.
+   */
+  write?: boolean;
+  /** Another profile than the default for this use. */
+  profile?: string;
+}
+
+export function findReplica(config: ClaasConfig, name: string): ReplicaConfig {
+  const replica = config.replicas.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  if (replica === undefined) {
+    const known = config.replicas.map((r) => r.name);
+    throw new ClaasError('BAD_INPUT', `${config.file} has no replica named "${name}"`, {
+      input: name,
+      hint:
+        known.length === 0
+          ? 'the configuration names no replicas; add them under replicas:'
+          : `replicas: ${known.join(', ')}`,
+    });
+  }
+  return replica;
+}
+
+function withProfile(loc: S3Location, profile: string | undefined): S3Location {
+  if (profile === undefined) return loc;
+  return { ...loc, profile };
+}
+
+function writeSettings(store: StoreWriteConfig, extra: WriteSettings = {}): WriteSettings {
+  return { ...storeWriteSettings(store), ...extra };
+}
+
+async function open(loc: S3Location, opts: OpenStoreOptions): Promise<ConfiguredStore> {
+  return (await openStore(loc, opts)) as ConfiguredStore;
+}
+
+/** The origin store, with its configured credentials, storage class and encryption. */
+export async function openOriginStore(
+  config: ClaasConfig,
+  opts: OpenOriginOptions = {},
+): Promise<ConfiguredStore> {
+  const { profile, write, ...rest } = opts;
+  const loc = withProfile(storeLocation(config.origin), profile);
+  return open(loc, { ...rest, write: writeSettings(config.origin, write) });
+}
+
+/** The profile a store is reached with (undefined = the default chain). */
+export function profileOf(store: OriginConfig | ReplicaConfig): string | undefined {
+  return store.profile;
+}
+
+/**
+ * A replica's store. For reading: the replica's own credentials. For writing (`write: true`): the origin's
+ * credentials by default (the publisher writes mirror replicas), the replica's storage class and encryption.
+ * When the writer is not the replica's configured identity (another bucket owner), objects are written with
+ * the canned ACL bucket-owner-full-control so that the bucket's owner can read them.
+ */
+export async function openReplicaStore(
+  config: ClaasConfig,
+  name: string,
+  opts: OpenReplicaOptions = {},
+): Promise<ConfiguredStore> {
+  const replica = findReplica(config, name);
+  const { write, profile, ...rest } = opts;
+  const base = storeLocation(replica);
+  if (write !== true) return open(withProfile(base, profile), rest);
+  const writer = profile ?? config.origin.profile;
+  const store = await open(
+    { ...base, ...(writer === undefined ? { profile: undefined } : { profile: writer }) },
+    { ...rest, write: writeSettings(replica) },
+  );
+  if (writer !== replica.profile) grantBucketOwner(store.client);
+  return store;
+}
+
+/** Middleware name; exported for tests. */
+export const BUCKET_OWNER_ACL = 'claasBucketOwnerFullControl';
+
+const OWNER_ACL_COMMANDS = new Set(['PutObjectCommand', 'CreateMultipartUploadCommand', 'CopyObjectCommand']);
+
+/**
+ * Adds `x-amz-acl: bucket-owner-full-control` to every object write of a client, so that objects written
+ * into another owner's bucket are readable by that owner (S3 with ACLs enabled, Ceph RGW). On AWS buckets
+ * with Object Ownership "bucket owner enforced" this ACL is the one that is accepted.
+ */
+export function grantBucketOwner(client: S3Client): void {
+  if (client.middlewareStack.identify().some((m) => m.startsWith(BUCKET_OWNER_ACL))) return;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = (args as { request?: { headers: Record<string, string> } }).request;
+      if (request !== undefined && OWNER_ACL_COMMANDS.has(context.commandName ?? '')) {
+        request.headers['x-amz-acl'] = 'bucket-owner-full-control';
+      }
+      return next(args);
+    },
+    { step: 'build', name: BUCKET_OWNER_ACL, priority: 'low' },
+  );
+}
