@@ -8,6 +8,20 @@ import { registerServe } from './commands/serve.js';
 import { registerVerify } from './commands/verify.js';
 import { registerGc } from './commands/gc.js';
 import { registerDemo } from './commands/demo.js';
+import { registerHistory } from './commands/history.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerAudit } from './commands/audit.js';
+import { registerArchive } from './commands/archive.js';
+import { registerLifecycle } from './commands/lifecycle.js';
+import { registerImport } from './commands/import.js';
+import { registerSubscribe } from './commands/subscribe.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerGateway } from './commands/gateway.js';
+import { registerTenant } from './commands/tenant.js';
+import { registerAccess } from './commands/access.js';
+import { registerReplication } from './commands/replication.js';
+import { registerMirror } from './commands/mirror.js';
+import { registerStatus } from './commands/status.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -26,10 +40,20 @@ registerServe(program);
 registerVerify(program);
 registerGc(program);
 registerDemo(program);
-// anchor: replication commands (publish --config, replication, mirror, status)
-// anchor: gateway commands (gateway, tenant, access)
-// anchor: vcenter commands (import, subscribe, deploy)
-// anchor: archive commands (history, rollback, audit, archive, lifecycle)
+registerReplication(program);
+registerMirror(program);
+registerStatus(program);
+registerGateway(program);
+registerTenant(program);
+registerAccess(program);
+registerImport(program);
+registerSubscribe(program);
+registerDeploy(program);
+registerHistory(program);
+registerRollback(program);
+registerAudit(program);
+registerArchive(program);
+registerLifecycle(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 64);

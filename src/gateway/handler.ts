@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { isClaasError } from '../errors.js';
-import type { ObjectStore } from '../store/types.js';
+import type { ObjectStore, StoredObject } from '../store/types.js';
 import { basicAuthChecker, WWW_AUTHENTICATE } from './auth.js';
 import { parseRange } from './range.js';
 import { keyForRequest, normalizeBasePath } from './request-path.js';
@@ -56,9 +56,34 @@ export function contentTypeFor(key: string): string {
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
 
-interface Served {
+/** What a response has sent so far, for the access log. */
+export interface Served {
   bytes: number;
   error?: string;
+}
+
+/** An object's metadata as served: a store's, optionally with a strong ETag the source already knows. */
+export interface ServedObject extends StoredObject {
+  etag?: string;
+}
+
+/**
+ * What serveKey reads from: an ObjectStore, or a view that picks a replica or synthesises lib.json per
+ * request (the multi-library gateway).
+ */
+export interface ReadableStore {
+  head(key: string): Promise<ServedObject | undefined>;
+  read: ObjectStore['read'];
+  readBytes: ObjectStore['readBytes'];
+}
+
+/** claas's content-addressed file keys (<item>/<sha256>/<name>): the hash is a strong ETag. */
+const CONTENT_ADDRESSED = /^[^/]+\/([0-9a-f]{64})\/[^/]+$/;
+
+/** The strong ETag a key carries in its name, or undefined. */
+export function etagForKey(key: string): string | undefined {
+  const m = CONTENT_ADDRESSED.exec(key);
+  return m === null ? undefined : `"${m[1]}"`;
 }
 
 export function createVcspHandler(o: VcspHandlerOptions): VcspHandler {
@@ -98,7 +123,7 @@ export function createVcspHandler(o: VcspHandlerOptions): VcspHandler {
   };
 }
 
-function sendStatus(
+export function sendStatus(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
@@ -128,8 +153,21 @@ async function serve(
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendStatus(req, res, 405, { Allow: 'GET, HEAD' });
   if ('status' in target) return sendStatus(req, res, target.status);
-  const { key } = target;
+  await serveKey(store, target.key, req, res, served);
+}
 
+/**
+ * Answers a GET or HEAD of one library key (already authorised and checked by keyForRequest): 404 when
+ * missing, JSON from memory with a strong ETag, files streamed with Range, backpressure and
+ * Last-Modified (and a strong ETag when the key is content-addressed).
+ */
+export async function serveKey(
+  store: ReadableStore,
+  key: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: Served,
+): Promise<void> {
   const meta = await store.head(key);
   if (meta === undefined) return sendStatus(req, res, 404);
   const headers: Record<string, string> = {
@@ -137,6 +175,8 @@ async function serve(
     'Content-Type': contentTypeFor(key),
     'Last-Modified': meta.mtime.toUTCString(),
   };
+  const knownEtag = meta.etag ?? etagForKey(key);
+  if (knownEtag !== undefined) headers.ETag = knownEtag;
 
   // JSON documents are small and the ones subscribers poll: serve them from memory with a strong ETag,
   // so the ETag always matches the bytes sent even when lib.json is replaced meanwhile.
@@ -184,17 +224,12 @@ async function serve(
     return;
   }
   res.writeHead(status, headers);
+  // Counted by a listener beside the pipe rather than a transform in the pipeline: no promise per chunk.
+  stream.on('data', (chunk: Buffer) => {
+    served.bytes += chunk.length;
+  });
   try {
-    await pipeline(
-      stream,
-      async function* count(source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          served.bytes += chunk.length;
-          yield chunk;
-        }
-      },
-      res,
-    );
+    await pipeline(stream, res);
   } catch (e) {
     // A client that goes away is normal (pipeline has destroyed the store stream); anything else is logged.
     if ((e as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {

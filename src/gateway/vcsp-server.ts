@@ -2,17 +2,21 @@
 // https server with keep-alive and timeouts for slow clients. Used by `claas serve` and the gateway.
 
 import { createServer as createHttpServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { ClaasError, badInput } from '../errors.js';
 import { createVcspHandler } from './handler.js';
-import type { VcspHandlerOptions } from './handler.js';
+import type { VcspHandler, VcspHandlerOptions } from './handler.js';
 import { normalizeBasePath } from './request-path.js';
 import { certificateThumbprint } from './tls.js';
 
-export interface VcspServerOptions extends VcspHandlerOptions {
+export interface VcspServerOptions extends VcspHandlerOptions, ListenOptions {}
+
+/** Where and how a VCSP request handler listens. */
+export interface ListenOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
@@ -22,6 +26,10 @@ export interface VcspServerOptions extends VcspHandlerOptions {
   headersTimeoutMs?: number;
   /** Time a socket may sit without any traffic, e.g. a client that stopped reading (default 120 s). */
   idleTimeoutMs?: number;
+  /** Largest request head (request line + headers) accepted; larger ones get 431 (default Node's 16 KiB). */
+  maxHeaderSize?: number;
+  /** Where the library is mounted, for the printed URL: '' (root) or e.g. '/templates'. */
+  basePath?: string;
 }
 
 export interface VcspServer {
@@ -32,30 +40,50 @@ export interface VcspServer {
   thumbprint?: string;
   /** Stops listening and closes every connection, including downloads in progress. */
   close(): Promise<void>;
+  /**
+   * Stops listening and lets requests in flight finish (idle keep-alive connections are closed at once,
+   * busy ones after their response); whatever still runs after graceMs is cut. Resolves when all are closed.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** Replaces the TLS certificate and key for new connections (HTTPS only); returns the new thumbprint. */
+  setTls?(tls: { cert: Buffer; key: Buffer }): string;
 }
 
 const KEEP_ALIVE_MS = 65_000;
 
 export async function startVcspServer(o: VcspServerOptions): Promise<VcspServer> {
-  const handler = createVcspHandler(o);
+  return listenVcsp(createVcspHandler(o), o);
+}
+
+const badTls = () =>
+  // The message of a TLS setup error can quote key material: do not pass it on.
+  badInput(
+    'The TLS certificate and key cannot be used together',
+    '(TLS certificate and key)',
+    'Give the PEM certificate and the unencrypted PEM private key that belongs to it.',
+  );
+
+/** Serves any request handler (claas serve's, the multi-library gateway's) with the VCSP server settings. */
+export async function listenVcsp(handler: VcspHandler, o: ListenOptions): Promise<VcspServer> {
   let server: Server;
   let thumbprint: string | undefined;
+  const headersTimeout = o.headersTimeoutMs ?? 60_000;
+  const common = {
+    ...(o.maxHeaderSize === undefined ? {} : { maxHeaderSize: o.maxHeaderSize }),
+    // How often Node checks the headers and request timeouts (its default, 30 s, would let a slow
+    // client keep a connection up to 30 s past the timeout).
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  };
   if (o.tls !== undefined) {
     thumbprint = certificateThumbprint(o.tls.cert);
     try {
-      server = createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handler);
+      server = createHttpsServer({ ...common, cert: o.tls.cert, key: o.tls.key }, handler);
     } catch {
-      // The message of a TLS setup error can quote key material: do not pass it on.
-      throw badInput(
-        'The TLS certificate and key cannot be used together',
-        '(TLS certificate and key)',
-        'Give the PEM certificate and the unencrypted PEM private key that belongs to it.',
-      );
+      throw badTls();
     }
   } else {
-    server = createHttpServer(handler);
+    server = createHttpServer(common, handler);
   }
-  const headersTimeout = o.headersTimeoutMs ?? 60_000;
   server.headersTimeout = headersTimeout;
   server.requestTimeout = Math.max(headersTimeout, 120_000);
   server.keepAliveTimeout = KEEP_ALIVE_MS;
@@ -80,7 +108,15 @@ export async function startVcspServer(o: VcspServerOptions): Promise<VcspServer>
   const scheme = o.tls === undefined ? 'http' : 'https';
   const url = `${scheme}://${urlHost(o.host)}:${port}${normalizeBasePath(o.basePath)}/lib.json`;
   let closing: Promise<void> | undefined;
-  return {
+  let draining = false;
+  // While draining, each connection is closed as soon as its response is done.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    res.once('finish', () => {
+      if (draining) server.closeIdleConnections();
+    });
+  });
+  const result: VcspServer = {
     url,
     port,
     ...(thumbprint === undefined ? {} : { thumbprint }),
@@ -91,7 +127,34 @@ export async function startVcspServer(o: VcspServerOptions): Promise<VcspServer>
       });
       return closing;
     },
+    drain(graceMs) {
+      closing ??= new Promise<void>((resolve) => {
+        draining = true;
+        const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, graceMs));
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
   };
+  if (o.tls !== undefined && 'setSecureContext' in server) {
+    const https = server as HttpsServer;
+    result.setTls = (tls) => {
+      const next = certificateThumbprint(tls.cert);
+      try {
+        https.setSecureContext({ cert: tls.cert, key: tls.key });
+      } catch {
+        throw badTls();
+      }
+      result.thumbprint = next;
+      return next;
+    };
+  }
+  return result;
 }
 
 /** The host as written in a URL: the machine's name for wildcard addresses, IPv6 in brackets. */

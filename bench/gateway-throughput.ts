@@ -1,0 +1,358 @@
+// Benchmark: the gateway against reading Ceph RGW directly, in one run. A library with a 1 GiB file is
+// published to the us-east-1 zone; `claas gateway` (its own process) serves it from there with the
+// subscriber credential; the same credential reads it straight from RGW with the SDK (GetObject).
+//   1. one client downloads the 1 GiB file (best of 3 each, alternating direct / gateway)
+//   2. 32 concurrent range readers read the file in 32 parts (best of 3)
+//   3. lib.json latency: 500 sequential GETs through the gateway (Basic auth, keep-alive) and 500 GetObject
+//   4. the gateway process's peak RSS (VmHWM in /proc/<pid>/status)
+// Needs the Ceph test env: eval "$(bash scripts/test-env/ceph.sh env)". Prints markdown.
+// Usage: node dist/bench/gateway-throughput.js [MiB]   (default 1024)
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { Agent, get } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { suppressSdkNodeVersionWarning } from '../src/store/s3-client.js';
+import { fmtMs, mustRun, row } from './lib.js';
+
+suppressSdkNodeVersionWarning();
+
+const MiB = 1 << 20;
+const size = Math.round(Number(process.argv[2] ?? 1024) * MiB);
+const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 'gateway');
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const endpoint = process.env.CLAAS_TEST_S3_EAST;
+const pub = {
+  accessKeyId: process.env.CLAAS_TEST_PUBLISHER_KEY ?? '',
+  secretAccessKey: process.env.CLAAS_TEST_PUBLISHER_SECRET ?? '',
+};
+const sub = {
+  accessKeyId: process.env.CLAAS_TEST_SUBSCRIBER_KEY ?? '',
+  secretAccessKey: process.env.CLAAS_TEST_SUBSCRIBER_SECRET ?? '',
+};
+if (endpoint === undefined || pub.accessKeyId === '' || sub.accessKeyId === '') {
+  throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
+}
+
+const s3 = (credentials: typeof pub) =>
+  new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+const owner = s3(pub);
+const reader = s3(sub);
+const bucket = `bench-gateway-${Date.now().toString(36)}`;
+
+async function drain(stream: Readable | IncomingMessage): Promise<number> {
+  let n = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) n += chunk.length;
+  return n;
+}
+
+async function direct(key: string, range?: [number, number]): Promise<number> {
+  const out = await reader.send(
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ...(range === undefined ? {} : { Range: `bytes=${range[0]}-${range[1]}` }),
+    }),
+  );
+  return drain(out.Body as Readable);
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+let gatewayBase = '';
+let authorization = '';
+
+function viaGateway(path: string, range?: [number, number]): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    get(
+      `${gatewayBase}${path}`,
+      {
+        agent,
+        headers: {
+          Authorization: authorization,
+          ...(range === undefined ? {} : { Range: `bytes=${range[0]}-${range[1]}` }),
+        },
+      },
+      (res) => {
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${path}: HTTP ${res.statusCode}`));
+        drain(res).then(resolvePromise, reject);
+      },
+    ).on('error', reject);
+  });
+}
+
+async function timed(fn: () => Promise<number>): Promise<{ ms: number; bytes: number }> {
+  const t0 = process.hrtime.bigint();
+  const bytes = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes };
+}
+
+const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** A size field of /proc/<pid>/status in MB (VmHWM: peak resident set size, VmRSS: now). */
+function status(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? NaN : Number(m[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+await rm(work, { recursive: true, force: true });
+const src = join(work, 'source');
+await mkdir(join(src, 'disk'), { recursive: true });
+{
+  const fh = await open(join(src, 'disk', 'disk.vmdk'), 'w');
+  const chunk = randomBytes(8 * MiB);
+  for (let left = size; left > 0; left -= chunk.length)
+    await fh.write(chunk, 0, Math.min(left, chunk.length));
+  await fh.close();
+}
+await owner.send(new CreateBucketCommand({ Bucket: bucket }));
+await owner.send(
+  new PutBucketPolicyCommand({
+    Bucket: bucket,
+    Policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'read',
+          Effect: 'Allow',
+          Principal: { AWS: ['arn:aws:iam:::user/subscriber'] },
+          Action: ['s3:GetObject', 's3:ListBucket'],
+          Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+        },
+      ],
+    }),
+  }),
+);
+const creds = join(work, 'aws-credentials');
+await writeFile(
+  creds,
+  `[subscriber]\naws_access_key_id = ${sub.accessKeyId}\naws_secret_access_key = ${sub.secretAccessKey}\n`,
+  { mode: 0o600 },
+);
+const env = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: pub.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: pub.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  CLAAS_CACHE_DIR: join(work, '.cache'),
+  CLAAS_STATE_DIR: join(work, '.state'),
+};
+await mustRun(
+  process.execPath,
+  [
+    cli,
+    'publish',
+    src,
+    '--to',
+    `s3://${bucket}/lib`,
+    '--endpoint',
+    endpoint,
+    '--region',
+    'us-east-1',
+    '--quiet',
+  ],
+  env,
+);
+const listed = await reader.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'lib/disk/' }));
+const diskKey = listed.Contents!.find((o) => o.Key!.endsWith('/disk.vmdk'))!.Key!;
+const diskHref = diskKey.slice('lib/'.length);
+
+const config = join(work, 'claas.yaml');
+await writeFile(
+  config,
+  [
+    'library: bench',
+    'origin:',
+    `  location: s3://${bucket}/lib`,
+    `  endpoint: ${endpoint}`,
+    '  region: us-east-1',
+    'gateway:',
+    '  listen: 127.0.0.1:8443',
+    '  prefer: [origin]',
+    '  credentials: { profile: subscriber }',
+    '  tenants: ./tenants.json',
+    '',
+  ].join('\n'),
+);
+const gwEnv = {
+  ...env,
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SHARED_CREDENTIALS_FILE: creds,
+  AWS_CONFIG_FILE: '/dev/null',
+};
+const added = await mustRun(
+  process.execPath,
+  [cli, 'tenant', 'add', 'bench', '--library', 'bench', '--config', config, '--json'],
+  gwEnv,
+);
+const password = (JSON.parse(added.stdout) as { password: string }).password;
+authorization = `Basic ${Buffer.from(`vcsp:${password}`).toString('base64')}`;
+
+const gateway = spawn(
+  process.execPath,
+  [cli, 'gateway', '--config', config, '--listen', '127.0.0.1:0', '--json', '--no-access-log'],
+  {
+    env: gwEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const info = await new Promise<{ port: number }>((resolveInfo, reject) => {
+  let out = '';
+  gateway.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    try {
+      resolveInfo(JSON.parse(out) as { port: number });
+    } catch {
+      // not complete yet
+    }
+  });
+  gateway.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+});
+gatewayBase = `http://127.0.0.1:${info.port}`;
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, status(gateway.pid!, 'VmRSS'));
+}, 100);
+
+try {
+  // Warm-up: authenticate once (scrypt), open connections.
+  await viaGateway('/bench/lib.json');
+  await direct('lib/lib.json');
+
+  /** Best of three runs of each way, alternating (direct, gateway, direct, ...) so both see the same load. */
+  const bestOfAlternating = async (ways: Record<'direct' | 'gateway', () => Promise<number>>) => {
+    const best: Record<string, { ms: number; bytes: number }> = {};
+    for (let i = 0; i < 3; i++) {
+      for (const [name, fn] of Object.entries(ways)) {
+        const t = await timed(fn);
+        if (best[name] === undefined || t.ms < best[name].ms) best[name] = t;
+      }
+    }
+    return best;
+  };
+  const parts = 32;
+  const part = Math.ceil(size / parts);
+  const ranges = Array.from(
+    { length: parts },
+    (_, i) => [i * part, Math.min(size, (i + 1) * part) - 1] as [number, number],
+  );
+  const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
+  const cpu0 = cpuSeconds(gateway.pid!);
+  const whole = await bestOfAlternating({
+    direct: () => direct(diskKey),
+    gateway: () => viaGateway(`/bench/${diskHref}`),
+  });
+  const cpuPerGiB = (cpuSeconds(gateway.pid!) - cpu0) / 3 / (size / (1 << 30));
+  const ranged = await bestOfAlternating({
+    direct: async () => sum(await Promise.all(ranges.map((r) => direct(diskKey, r)))),
+    gateway: async () => sum(await Promise.all(ranges.map((r) => viaGateway(`/bench/${diskHref}`, r)))),
+  });
+  for (const r of [whole.direct, whole.gateway, ranged.direct, ranged.gateway]) {
+    if (r!.bytes !== size) throw new Error(`read ${r!.bytes} bytes, expected ${size}`);
+  }
+
+  const latency = async (fn: () => Promise<number>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 500; i++) ms.push((await timed(fn)).ms);
+    return ms.sort((a, b) => a - b);
+  };
+  const libGw = await latency(() => viaGateway('/bench/lib.json'));
+  const libDirect = await latency(() => direct('lib/lib.json'));
+  clearInterval(sampler);
+  const hwm = status(gateway.pid!, 'VmHWM');
+
+  const w = mbps(size, whole.gateway!.ms) / mbps(size, whole.direct!.ms);
+  const r = mbps(size, ranged.gateway!.ms) / mbps(size, ranged.direct!.ms);
+  const out = [
+    `## Gateway throughput (${(size / MiB).toFixed(0)} MiB file, Ceph RGW us-east-1 on this machine, best of 3)`,
+    '',
+    row(['read', 'direct from RGW (SDK GetObject)', 'through claas gateway', 'ratio (target ≥ 0.9)']),
+    row(['---', '---', '---', '---']),
+    row([
+      'one client, whole file',
+      `${fmtMs(whole.direct!.ms)} (${mbps(size, whole.direct!.ms).toFixed(0)} MiB/s)`,
+      `${fmtMs(whole.gateway!.ms)} (${mbps(size, whole.gateway!.ms).toFixed(0)} MiB/s)`,
+      w.toFixed(2),
+    ]),
+    row([
+      '32 concurrent range readers',
+      `${fmtMs(ranged.direct!.ms)} (${mbps(size, ranged.direct!.ms).toFixed(0)} MiB/s)`,
+      `${fmtMs(ranged.gateway!.ms)} (${mbps(size, ranged.gateway!.ms).toFixed(0)} MiB/s)`,
+      r.toFixed(2),
+    ]),
+    '',
+    row(['lib.json (500 sequential GETs)', 'p50', 'p99']),
+    row(['---', '---', '---']),
+    row(['direct GetObject', `${pct(libDirect, 50).toFixed(2)} ms`, `${pct(libDirect, 99).toFixed(2)} ms`]),
+    row([
+      'gateway (Basic auth, keep-alive)',
+      `${pct(libGw, 50).toFixed(2)} ms`,
+      `${pct(libGw, 99).toFixed(2)} ms`,
+    ]),
+    row([
+      'added by the gateway',
+      `${(pct(libGw, 50) - pct(libDirect, 50)).toFixed(2)} ms`,
+      `${(pct(libGw, 99) - pct(libDirect, 99)).toFixed(2)} ms`,
+    ]),
+    '',
+    `Gateway peak RSS (VmHWM): ${hwm.toFixed(0)} MB (target ≤ 200 MB; highest VmRSS sampled: ${peakRss.toFixed(0)} MB)`,
+    `Gateway CPU per GiB streamed (one client): ${cpuPerGiB.toFixed(2)} s; machine: ${cpus().length} cores, ` +
+      `load average ${loadavg()[0]!.toFixed(1)} at the end (RGW, the gateway and this client share them).`,
+    'lib.json is answered from memory (synthesised from the version snapshot the gateway checked), so it can ' +
+      'be faster than a GetObject of lib.json from RGW.',
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+} finally {
+  clearInterval(sampler);
+  gateway.kill('SIGTERM');
+  await new Promise((r) => gateway.once('exit', r));
+  agent.destroy();
+  for (;;) {
+    const page = await owner.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length === 0) break;
+    await owner.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+  }
+  await owner.send(new DeleteBucketCommand({ Bucket: bucket }));
+  owner.destroy();
+  reader.destroy();
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,121 @@
+// The gateway as claas.yaml describes it. One claas.yaml names one library; a gateway serves several by
+// being given several (`--config a.yaml --config b.yaml`). Gateway settings (listen, prefer, credentials,
+// tenants, admin, tls) come from the first file that has a `gateway:` section; a file's own
+// gateway.prefer/credentials, when it has them, apply to its library. Stores are opened read-only in
+// spirit: with the gateway's credential profile (gateway.credentials; none = the default chain), never
+// the publisher's.
+
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ClaasError } from '../../errors.js';
+import { loadConfig } from '../../config/load.js';
+import { DEFAULT_LISTEN, DEFAULT_TENANTS_FILE, ORIGIN_NAME, storeLocation } from '../../config/schema.js';
+import type { ClaasConfig, GatewayConfig, OriginConfig, ReplicaConfig } from '../../config/schema.js';
+import type { S3StoreOptions } from '../../store/s3.js';
+import type { ObjectStore, S3Location } from '../../store/types.js';
+import type { GatewayLibrary } from './gateway.js';
+
+export interface GatewaySettings {
+  /** The configurations, in the order given. */
+  configs: ClaasConfig[];
+  /** The effective gateway section (defaults when no file has one). */
+  gateway: GatewayConfig;
+  /** Absolute path of the tenants file. */
+  tenantsFile: string;
+}
+
+export async function loadGatewaySettings(paths: string[]): Promise<GatewaySettings> {
+  if (paths.length === 0) {
+    throw new ClaasError('BAD_INPUT', 'the gateway needs a configuration', {
+      input: '--config',
+      hint: 'give claas.yaml with --config (once per library)',
+    });
+  }
+  const configs: ClaasConfig[] = [];
+  for (const p of paths) configs.push(await loadConfig(p));
+  const withGateway = configs.find((c) => c.gateway !== undefined);
+  const gateway: GatewayConfig = withGateway?.gateway ?? {
+    listen: DEFAULT_LISTEN,
+    prefer: [ORIGIN_NAME],
+    tenants: join(dirname(configs[0]!.file), DEFAULT_TENANTS_FILE),
+  };
+  return { configs, gateway, tenantsFile: gateway.tenants };
+}
+
+/** The stores of one configuration the gateway reads, nearest first. */
+export function preferredStores(
+  config: ClaasConfig,
+  main: GatewayConfig,
+): Array<OriginConfig | ReplicaConfig> {
+  const all: Array<OriginConfig | ReplicaConfig> = [config.origin, ...config.replicas];
+  const prefer = config.gateway?.prefer ?? main.prefer.filter((n) => all.some((s) => s.name === n));
+  const picked = prefer.flatMap((n) => all.filter((s) => s.name === n));
+  return picked.length > 0 ? picked : [config.origin];
+}
+
+/** Where a store is, as the gateway reaches it: with the gateway's profile, not the store's own. */
+export function gatewayLocation(
+  store: OriginConfig | ReplicaConfig,
+  profile: string | undefined,
+): S3Location {
+  const { profile: _own, ...loc } = storeLocation(store);
+  return profile === undefined ? loc : { ...loc, profile };
+}
+
+/**
+ * S3 settings for serving: many downloads at once (each holds one connection to the store for its whole
+ * transfer), and few, quick retries so that a replica that is down is failed over from in seconds.
+ */
+export const GATEWAY_S3_OPTIONS: S3StoreOptions = {
+  // maxSockets = files x parts + 32 (s3.ts): 1,056 connections per store.
+  concurrency: { files: 32, parts: 32 },
+  maxAttempts: 2,
+  connectionTimeoutMs: 3_000,
+};
+
+/** The libraries of the configurations with their stores opened. */
+export async function openGatewayLibraries(settings: GatewaySettings): Promise<GatewayLibrary[]> {
+  // Loaded here, not at the top: the AWS SDK is large and only S3 stores need it.
+  const { openS3Store } = await import('../../store/s3.js');
+  const libraries: GatewayLibrary[] = [];
+  for (const config of settings.configs) {
+    const profile = (config.gateway ?? settings.gateway).profile;
+    const replicas: GatewayLibrary['replicas'] = [];
+    for (const s of preferredStores(config, settings.gateway)) {
+      const loc = gatewayLocation(s, profile);
+      const store: ObjectStore = await openS3Store(loc, GATEWAY_S3_OPTIONS);
+      const id = JSON.stringify([
+        loc.bucket,
+        loc.prefix,
+        loc.endpoint ?? '',
+        loc.region ?? '',
+        loc.profile ?? '',
+      ]);
+      replicas.push({ name: s.name, id, store });
+    }
+    libraries.push({ name: config.library, replicas });
+  }
+  return libraries;
+}
+
+/** The admin password (first line of gateway.admin.passwordFile), when configured. */
+export async function readAdminPassword(gateway: GatewayConfig): Promise<string | undefined> {
+  if (gateway.admin === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(gateway.admin.passwordFile, 'utf8');
+  } catch (e) {
+    throw new ClaasError('BAD_INPUT', 'cannot read gateway.admin.passwordFile', {
+      input: gateway.admin.passwordFile,
+      hint: `create it with the password on the first line (chmod 600); ${(e as NodeJS.ErrnoException).code ?? ''}`.trim(),
+    });
+  }
+  const pw = text.split(/\r?\n/)[0] ?? '';
+  if (pw === '') {
+    throw new ClaasError('BAD_INPUT', 'gateway.admin.passwordFile is empty', {
+      input: gateway.admin.passwordFile,
+      hint: 'put the password on its first line',
+    });
+  }
+  return pw;
+}

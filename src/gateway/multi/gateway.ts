@@ -1,0 +1,165 @@
+// The multi-library, multi-tenant gateway: every library at /<library>/lib.json, each served from its
+// nearest consistent replica (replicas.ts), tenants authenticated by password (tenant-auth.ts), with
+// throttling, metrics, an access log, reload without restart and graceful shutdown. It keeps no state of
+// its own beyond memory: N gateways behind a load balancer share only the configuration and the stores.
+
+import { ClaasError } from '../../errors.js';
+import { listenVcsp } from '../vcsp-server.js';
+import type { ListenOptions, VcspServer } from '../vcsp-server.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { LibraryReplicas } from './replicas.js';
+import type { LibraryReplicasOptions, ReplicaEvent, ReplicaSource } from './replicas.js';
+import { adminDigest, createGatewayHandler } from './router.js';
+import type { GatewayAccessEntry, GatewayContext } from './router.js';
+import { TenantAuthenticator } from './tenant-auth.js';
+import type { TenantAuthOptions } from './tenant-auth.js';
+import { FailureThrottle } from './throttle.js';
+import type { ThrottleOptions } from './throttle.js';
+import type { TenantRecord } from './tenants.js';
+import type { ObjectStore } from '../../store/types.js';
+
+export interface GatewayLibrary {
+  name: string;
+  /** Replicas nearest first. `id` identifies a replica's store across reloads (location, endpoint, credentials). */
+  replicas: (ReplicaSource & { id?: string })[];
+}
+
+export interface GatewayOptions extends ListenOptions {
+  libraries: GatewayLibrary[];
+  tenants: TenantRecord[];
+  /** Password for /metrics (user "admin"); without it /metrics answers loopback clients only. */
+  adminPassword?: string;
+  replicas?: Omit<LibraryReplicasOptions, 'onEvent'>;
+  /** Authentication failures allowed per client address (default 10 per minute) and per key id (30). */
+  throttle?: { client?: ThrottleOptions; tenant?: ThrottleOptions };
+  auth?: TenantAuthOptions;
+  onRequest?: (e: GatewayAccessEntry) => void;
+  onEvent?: (e: ReplicaEvent) => void;
+}
+
+export interface Gateway {
+  readonly server: VcspServer;
+  /** Subscription URL of each library. */
+  urls(): { library: string; url: string }[];
+  readonly metrics: GatewayMetrics;
+  library(name: string): LibraryReplicas | undefined;
+  /** The libraries served now. */
+  libraries(): LibraryReplicas[];
+  /**
+   * Swaps in new tenants, libraries or admin password; a library whose replicas did not change keeps its
+   * replica state (and its served-version floor). Returns the stores of the new definitions it did not use
+   * (close them) and the stores it stopped using (close them once downloads from them have finished).
+   */
+  reload(next: {
+    tenants?: TenantRecord[];
+    libraries?: GatewayLibrary[];
+    adminPassword?: string | null;
+  }): Promise<{ unused: ObjectStore[]; retired: ObjectStore[] }>;
+  /** Stops listening, lets transfers in flight finish (at most graceMs), stops probing. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+function signature(lib: GatewayLibrary): string {
+  return JSON.stringify(lib.replicas.map((r) => [r.name, r.id ?? r.store.display]));
+}
+
+function checkLibraries(libraries: GatewayLibrary[]): void {
+  const seen = new Set<string>();
+  for (const l of libraries) {
+    if (seen.has(l.name)) {
+      throw new ClaasError('BAD_INPUT', `two configurations name library "${l.name}"`, {
+        input: l.name,
+        hint: 'each library needs its own name (library: in claas.yaml): it is the first segment of its URL',
+      });
+    }
+    seen.add(l.name);
+    if (l.replicas.length === 0) {
+      throw new ClaasError('BAD_INPUT', `library "${l.name}" has no replica to serve from`, {
+        input: l.name,
+        hint: 'list replica names (or origin) in gateway.prefer',
+      });
+    }
+  }
+}
+
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  checkLibraries(o.libraries);
+  const makeLibrary = async (l: GatewayLibrary): Promise<[LibraryReplicas, string]> => {
+    const lr = new LibraryReplicas(l.name, l.replicas, {
+      ...o.replicas,
+      ...(o.onEvent === undefined ? {} : { onEvent: o.onEvent }),
+    });
+    await lr.start();
+    return [lr, signature(l)];
+  };
+  const built = await Promise.all(o.libraries.map(makeLibrary));
+  const signatures = new Map<string, string>();
+  const libraries = new Map<string, LibraryReplicas>();
+  for (const [lr, sig] of built) {
+    libraries.set(lr.library, lr);
+    signatures.set(lr.library, sig);
+  }
+  const auth = new TenantAuthenticator(o.tenants, o.auth);
+  const ctx: GatewayContext = {
+    libraries,
+    auth,
+    clientThrottle: new FailureThrottle({ limit: 10, windowMs: 60_000, ...o.throttle?.client }),
+    tenantThrottle: new FailureThrottle({ limit: 30, windowMs: 60_000, ...o.throttle?.tenant }),
+    metrics: new GatewayMetrics({
+      libraries: () => ctx.libraries.values(),
+      tenantCount: () => ctx.auth.tenantCount,
+    }),
+    ...(o.adminPassword === undefined ? {} : { adminDigest: adminDigest(o.adminPassword) }),
+    ...(o.onRequest === undefined ? {} : { onRequest: o.onRequest }),
+  };
+  let server: VcspServer;
+  try {
+    server = await listenVcsp(createGatewayHandler(ctx), o);
+  } catch (e) {
+    for (const lr of libraries.values()) lr.stop();
+    throw e;
+  }
+  const base = server.url.replace(/\/lib\.json$/, '');
+
+  return {
+    server,
+    metrics: ctx.metrics,
+    urls: () => [...ctx.libraries.keys()].map((library) => ({ library, url: `${base}/${library}/lib.json` })),
+    library: (name) => ctx.libraries.get(name),
+    libraries: () => [...ctx.libraries.values()],
+    async reload(next) {
+      const unused: ObjectStore[] = [];
+      const retired: ObjectStore[] = [];
+      if (next.tenants !== undefined) ctx.auth.setTenants(next.tenants);
+      if (next.adminPassword === null) delete ctx.adminDigest;
+      else if (next.adminPassword !== undefined) ctx.adminDigest = adminDigest(next.adminPassword);
+      if (next.libraries === undefined) return { unused, retired };
+      checkLibraries(next.libraries);
+      const fresh = new Map<string, LibraryReplicas>();
+      for (const l of next.libraries) {
+        const old = ctx.libraries.get(l.name);
+        if (old !== undefined && signatures.get(l.name) === signature(l)) {
+          fresh.set(l.name, old);
+          unused.push(...l.replicas.map((r) => r.store));
+          continue;
+        }
+        const [lr, sig] = await makeLibrary(l);
+        fresh.set(l.name, lr);
+        signatures.set(l.name, sig);
+      }
+      const previous = ctx.libraries;
+      ctx.libraries = fresh;
+      for (const [name, lr] of previous) {
+        if (fresh.get(name) === lr) continue;
+        lr.stop();
+        retired.push(...lr.replicas.map((r) => r.store));
+        if (!fresh.has(name)) signatures.delete(name);
+      }
+      return { unused, retired };
+    },
+    async shutdown(graceMs) {
+      await server.drain(graceMs);
+      for (const lr of ctx.libraries.values()) lr.stop();
+    },
+  };
+}
