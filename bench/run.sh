@@ -14,4 +14,7 @@ if [ "${1:-}" = s3 ] && [ -f dist/bench/s3-publish.js ]; then
   bash scripts/test-env/ceph.sh up
   eval "$(bash scripts/test-env/ceph.sh env)"
   node dist/bench/s3-publish.js
+  node dist/bench/status-requests.js
+  node dist/bench/mirror-throughput.js
+  node dist/bench/gateway-throughput.js
 fi

@@ -198,15 +198,6 @@ start_cluster() {
   radosgw_admin period update --commit
   radosgw_admin zone create --rgw-zonegroup=us --rgw-zone=us-west-2 --endpoints="$west" \
     --access-key="$SYS_KEY" --secret="$SYS_SECRET"
-  # A zonegroup sync policy that replicates everything (what zone-wide sync does by default): RGW 16
-  # answers PutBucketReplication with 405 without one. Set here, before the gateways start, so no test
-  # has to change cluster-wide settings while others run.
-  radosgw_admin sync group create --group-id=claas-all --status=allowed
-  radosgw_admin sync group flow create --group-id=claas-all --flow-id=all-zones --flow-type=symmetrical \
-    --zones=us-east-1,us-west-2
-  radosgw_admin sync group pipe create --group-id=claas-all --pipe-id=all-buckets --source-zones='*' \
-    --source-bucket='*' --dest-zones='*' --dest-bucket='*'
-  radosgw_admin sync group modify --group-id=claas-all --status=enabled
   radosgw_admin period update --commit
 
   log "starting radosgw on $east and $west"
