@@ -450,8 +450,12 @@ async function checkReplica(
     return status;
   } catch (e) {
     const status = emptyStatus(name, 'replica', store, replica.mode);
-    status.state = 'error';
     status.error = errorInfo(e);
+    // A native replica's bucket appears only when the store replicates it (Ceph multisite syncs bucket
+    // metadata asynchronously): missing within the settle time after the origin committed is lag.
+    const committed = origin.snapshot === undefined ? undefined : Date.parse(origin.snapshot.committedAt);
+    const recent = committed !== undefined && opts.now.getTime() - committed <= opts.settleMs;
+    status.state = replica.mode === 'native' && isClaasError(e, 'NOT_FOUND') && recent ? 'lagging' : 'error';
     return status;
   } finally {
     closeStore(store);
