@@ -20,6 +20,7 @@ if [ "${CLAAS_SKIP_PEERS:-}" != 1 ]; then
   fi
   bash scripts/test-env/ceph.sh up
   eval "$(bash scripts/test-env/ceph.sh env)"
+  node scripts/test-env/ceph-warmup.mjs
   bash scripts/test-env/vcsim.sh up
   eval "$(bash scripts/test-env/vcsim.sh env)"
 fi
