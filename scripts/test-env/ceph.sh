@@ -24,14 +24,25 @@ EAST_PORT="${CLAAS_CEPH_EAST_PORT:-7480}"
 WEST_PORT="${CLAAS_CEPH_WEST_PORT:-7481}"
 UP_TIMEOUT="${CLAAS_CEPH_UP_TIMEOUT:-120}"
 
-SYS_KEY=CLAASSYSTEMSYNC00001
-SYS_SECRET=claas-test-system-sync-secret-000000000000
-PUBLISHER_KEY=CLAASPUBLISHER000001
-PUBLISHER_SECRET=claas-test-publisher-secret-0000000000000
-SUBSCRIBER_KEY=CLAASSUBSCRIBER00001
-SUBSCRIBER_SECRET=claas-test-subscriber-secret-000000000000
-CLIENTA_KEY=CLAASCLIENTA00000001
-CLIENTA_SECRET=claas-test-client-a-secret-00000000000000
+# Throwaway credentials, made fresh for each cluster at `up` and kept beside it (mode 600); `env` prints them.
+KEYS_FILE="$STATE/keys.env"
+
+random_token() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2"; }
+
+load_keys() {
+  if [ ! -f "$KEYS_FILE" ]; then
+    mkdir -p "$STATE"
+    (
+      umask 077
+      for user in SYS PUBLISHER SUBSCRIBER CLIENTA; do
+        echo "${user}_KEY=CLAAS$(random_token 'A-Z0-9' 15)"
+        echo "${user}_SECRET=$(random_token 'A-Za-z0-9' 40)"
+      done >"$KEYS_FILE"
+    )
+  fi
+  # shellcheck disable=SC1090
+  . "$KEYS_FILE"
+}
 
 PACKAGES=(radosgw ceph-mon ceph-osd ceph-common)
 # The daemons, by the names of their pid files.
@@ -169,6 +180,7 @@ create_user() {
 # would hold the lock for its whole life.
 start_cluster() {
   mkdir -p "$STATE/run" "$STATE/log" "$STATE/mon.a" "$STATE/osd.0"
+  load_keys
   echo "MON_PORT=$MON_PORT EAST_PORT=$EAST_PORT WEST_PORT=$WEST_PORT" >"$STATE/ports"
   local fsid
   fsid="$(cat /proc/sys/kernel/random/uuid)"
@@ -265,6 +277,8 @@ cmd_down() {
 
 cmd_env() {
   load_ports
+  [ -f "$KEYS_FILE" ] || die "no cluster in $STATE: run 'ceph.sh up' first"
+  load_keys
   cat <<EOF
 export CLAAS_TEST_S3_EAST=$(east_url)
 export CLAAS_TEST_S3_WEST=$(west_url)

@@ -300,7 +300,7 @@ test('clear errors: wrong secret, unreachable endpoint, missing bucket', { skip 
   const bad = { ...env, AWS_SHARED_CREDENTIALS_FILE: join(work, 'bad-creds') };
   await writeFile(
     bad.AWS_SHARED_CREDENTIALS_FILE,
-    '[publisher]\naws_access_key_id = CLAASPUBLISHER000001\naws_secret_access_key = not-the-secret-123\n',
+    `[publisher]\naws_access_key_id = ${cephEnv()!.users.publisher.accessKeyId}\naws_secret_access_key = not-the-secret-123\n`,
   );
   const wrong = await runCli(['publish', src, '--to', 's3://claas-nope/lib', ...s3Args()], { env: bad });
   assert.equal(wrong.code, 77, wrong.stderr);
