@@ -9,47 +9,46 @@
 // Usage: node dist/bench/gateway-throughput.js [MiB]   (default 1024)
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { suppressSdkNodeVersionWarning } from '../src/store/s3-client.js';
-import { fmtMs, mustRun, row } from './lib.js';
+import {
+  cephTestEnv,
+  cli,
+  fmtMs,
+  MiB,
+  msSince,
+  mustRun,
+  publisherEnv,
+  removeBucket,
+  row,
+  tableHead,
+  workDir,
+  writeRandom,
+} from './lib.js';
+import type { Credentials } from './lib.js';
 
 suppressSdkNodeVersionWarning();
 
-const MiB = 1 << 20;
 const size = Math.round(Number(process.argv[2] ?? 1024) * MiB);
-const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 'gateway');
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const endpoint = process.env.CLAAS_TEST_S3_EAST;
-const pub = {
-  accessKeyId: process.env.CLAAS_TEST_PUBLISHER_KEY ?? '',
-  secretAccessKey: process.env.CLAAS_TEST_PUBLISHER_SECRET ?? '',
-};
-const sub = {
-  accessKeyId: process.env.CLAAS_TEST_SUBSCRIBER_KEY ?? '',
-  secretAccessKey: process.env.CLAAS_TEST_SUBSCRIBER_SECRET ?? '',
-};
-if (endpoint === undefined || pub.accessKeyId === '' || sub.accessKeyId === '') {
-  throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
-}
+const work = workDir('gateway');
+const ceph = cephTestEnv();
+const { east: endpoint, publisher: pub, subscriber: sub } = ceph;
+if (sub === undefined) throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
 
-const s3 = (credentials: typeof pub) =>
+const s3 = (credentials: Credentials) =>
   new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -105,7 +104,7 @@ function viaGateway(path: string, range?: [number, number]): Promise<number> {
 async function timed(fn: () => Promise<number>): Promise<{ ms: number; bytes: number }> {
   const t0 = process.hrtime.bigint();
   const bytes = await fn();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes };
+  return { ms: msSince(t0), bytes };
 }
 
 const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
@@ -133,13 +132,7 @@ function cpuSeconds(pid: number): number {
 await rm(work, { recursive: true, force: true });
 const src = join(work, 'source');
 await mkdir(join(src, 'disk'), { recursive: true });
-{
-  const fh = await open(join(src, 'disk', 'disk.vmdk'), 'w');
-  const chunk = randomBytes(8 * MiB);
-  for (let left = size; left > 0; left -= chunk.length)
-    await fh.write(chunk, 0, Math.min(left, chunk.length));
-  await fh.close();
-}
+await writeRandom(join(src, 'disk', 'disk.vmdk'), size);
 await owner.send(new CreateBucketCommand({ Bucket: bucket }));
 await owner.send(
   new PutBucketPolicyCommand({
@@ -164,15 +157,7 @@ await writeFile(
   `[subscriber]\naws_access_key_id = ${sub.accessKeyId}\naws_secret_access_key = ${sub.secretAccessKey}\n`,
   { mode: 0o600 },
 );
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: pub.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: pub.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  CLAAS_CACHE_DIR: join(work, '.cache'),
-  CLAAS_STATE_DIR: join(work, '.state'),
-};
+const env = publisherEnv(ceph, work, 'us-east-1');
 await mustRun(
   process.execPath,
   [
@@ -303,8 +288,7 @@ try {
   const out = [
     `## Gateway throughput (${(size / MiB).toFixed(0)} MiB file, Ceph RGW us-east-1 on this machine, best of 3)`,
     '',
-    row(['read', 'direct from RGW (SDK GetObject)', 'through claas gateway', 'ratio (target ≥ 0.9)']),
-    row(['---', '---', '---', '---']),
+    tableHead(['read', 'direct from RGW (SDK GetObject)', 'through claas gateway', 'ratio (target ≥ 0.9)']),
     row([
       'one client, whole file',
       `${fmtMs(whole.direct!.ms)} (${mbps(size, whole.direct!.ms).toFixed(0)} MiB/s)`,
@@ -318,8 +302,7 @@ try {
       r.toFixed(2),
     ]),
     '',
-    row(['lib.json (500 sequential GETs)', 'p50', 'p99']),
-    row(['---', '---', '---']),
+    tableHead(['lib.json (500 sequential GETs)', 'p50', 'p99']),
     row(['direct GetObject', `${pct(libDirect, 50).toFixed(2)} ms`, `${pct(libDirect, 99).toFixed(2)} ms`]),
     row([
       'gateway (Basic auth, keep-alive)',
@@ -345,13 +328,7 @@ try {
   gateway.kill('SIGTERM');
   await new Promise((r) => gateway.once('exit', r));
   agent.destroy();
-  for (;;) {
-    const page = await owner.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length === 0) break;
-    await owner.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
-  }
-  await owner.send(new DeleteBucketCommand({ Bucket: bucket }));
+  await removeBucket(owner, bucket);
   owner.destroy();
   reader.destroy();
   await rm(work, { recursive: true, force: true });

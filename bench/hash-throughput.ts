@@ -3,15 +3,13 @@
 // Usage: node dist/bench/hash-throughput.js [MiB per file] [files]
 
 import { mkdir, rm, open } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { bestOf, mustRun, fmtMs, row } from './lib.js';
+import { bestOf, cli, fmtMs, mustRun, row, tableHead, workDir } from './lib.js';
 
 const mib = Number(process.argv[2] ?? 512);
 const count = Number(process.argv[3] ?? 2);
-const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 'hash');
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const work = workDir('hash');
 
 await rm(work, { recursive: true, force: true });
 const src = join(work, 'source');
@@ -40,8 +38,7 @@ const claas = await bestOf(3, () =>
 );
 const rate = (ms: number) => `${(totalMiB / (ms / 1000)).toFixed(0)} MiB/s`;
 console.log(`\n### Hashing throughput, ${count} x ${mib} MiB (page cache warm)\n`);
-console.log(row(['tool', 'wall time', 'throughput']));
-console.log(row(['---', '---', '---']));
+console.log(tableHead(['tool', 'wall time', 'throughput']));
 console.log(row(['sha256sum', fmtMs(sum.ms), rate(sum.ms)]));
 console.log(row(['claas publish --dry-run --no-cache', fmtMs(claas.ms), rate(claas.ms)]));
 console.log(`\nclaas / sha256sum throughput ratio = ${(sum.ms / claas.ms).toFixed(2)} (target >= 0.9)`);

@@ -7,41 +7,35 @@
 // Usage: node dist/bench/mirror-throughput.js [scale]   (scale 1: 2 x 256 MiB, 1 x 128 MiB, 300 small files)
 
 import { execFile } from 'node:child_process';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/store/s3-client.js';
-import { fmtMs, mustRun, row } from './lib.js';
-import type { Timed } from './lib.js';
+import {
+  cephTestEnv,
+  cli,
+  firstAndNoop,
+  fmtMs,
+  fmtRss,
+  MiB,
+  mustRun,
+  publisherEnv,
+  removeBucket,
+  row,
+  tableHead,
+  times,
+  workDir,
+  writeRandom,
+} from './lib.js';
+import type { FirstAndNoop, Timed } from './lib.js';
 
 const scale = Number(process.argv[2] ?? 1);
-const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 'mirror');
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const east = process.env.CLAAS_TEST_S3_EAST ?? 'http://127.0.0.1:7480';
-const west = process.env.CLAAS_TEST_S3_WEST ?? 'http://127.0.0.1:7481';
-const key = process.env.CLAAS_TEST_PUBLISHER_KEY;
-const secret = process.env.CLAAS_TEST_PUBLISHER_SECRET;
-const cephConf = process.env.CLAAS_TEST_CEPH_CONF;
-if (!key || !secret) throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
-const credentials = { accessKeyId: key, secretAccessKey: secret };
-const MiB = 1 << 20;
-
-async function writeRandom(path: string, bytes: number): Promise<void> {
-  const fh = await open(path, 'w');
-  const chunk = randomBytes(Math.min(bytes, 8 * MiB));
-  for (let left = bytes; left > 0; left -= chunk.length)
-    await fh.write(chunk, 0, Math.min(left, chunk.length));
-  await fh.close();
-}
+const work = workDir('mirror');
+const ceph = cephTestEnv();
+const { east, west, publisher: credentials, conf: cephConf } = ceph;
 
 const clients: Record<string, S3Client> = {
   east: createS3Client({ endpoint: east, region: 'us-east-1', credentials }),
@@ -62,16 +56,6 @@ async function newBucket(name: string): Promise<string> {
     ]);
   }
   return bucket;
-}
-
-async function emptyBucket(bucket: string, client: S3Client): Promise<void> {
-  for (;;) {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length === 0) break;
-    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
-  }
-  await clients.east!.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
 }
 
 await rm(work, { recursive: true, force: true });
@@ -113,15 +97,7 @@ replicas:
 `;
 const configFile = join(work, 'claas.yaml');
 await writeFile(configFile, yaml);
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: key,
-  AWS_SECRET_ACCESS_KEY: secret,
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  CLAAS_CACHE_DIR: join(work, 'cache'),
-  CLAAS_STATE_DIR: join(work, 'state'),
-};
+const env = publisherEnv(ceph, work, 'us-east-1');
 await mustRun(process.execPath, [cli, 'publish', src, '--config', configFile, '--quiet'], env);
 
 const noCa = { ...env } as NodeJS.ProcessEnv;
@@ -129,8 +105,8 @@ delete noCa.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError whe
 const remote = (name: string, endpoint: string, region: string) => ({
   [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
   [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Ceph',
-  [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: key,
-  [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: secret,
+  [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: credentials.accessKeyId,
+  [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: credentials.secretAccessKey,
   [`RCLONE_CONFIG_${name}_ENDPOINT`]: endpoint,
   [`RCLONE_CONFIG_${name}_REGION`]: region,
 });
@@ -161,38 +137,40 @@ const tools: Tool[] = [
   },
 ];
 
-const results: { name: string; first: Timed; noop: Timed }[] = [];
-for (const tool of tools) {
-  const first = await tool.run();
-  const noop = await tool.run();
-  results.push({ name: tool.name, first, noop });
-  process.stderr.write(`${tool.name}: ${fmtMs(first.ms)} first, ${fmtMs(noop.ms)} no-op\n`);
-}
+const results: FirstAndNoop[] = [];
+for (const tool of tools) results.push(await firstAndNoop(tool.name, tool.run));
 
 const rclone = results[1]!;
 console.log(
   `\n### Mirror a ${totalMiB} MiB library (2 x ${256 * scale} MiB, 1 x ${128 * scale} MiB, 300 small files) between Ceph RGW zones on 127.0.0.1\n`,
 );
 console.log(
-  row(['tool', 'first copy', 'MiB/s', 'peak RSS', 'no-op re-run', 'vs rclone (first)', 'vs rclone (no-op)']),
+  tableHead([
+    'tool',
+    'first copy',
+    'MiB/s',
+    'peak RSS',
+    'no-op re-run',
+    'vs rclone (first)',
+    'vs rclone (no-op)',
+  ]),
 );
-console.log(row(['---', '---', '---', '---', '---', '---', '---']));
 for (const r of results) {
   console.log(
     row([
       r.name,
       fmtMs(r.first.ms),
       (Number(totalMiB) / (r.first.ms / 1000)).toFixed(0),
-      `${r.first.peakRssMb?.toFixed(0) ?? '?'} MB`,
+      fmtRss(r.first),
       fmtMs(r.noop.ms),
-      r === rclone ? '1.00' : `${(rclone.first.ms / r.first.ms).toFixed(2)}x faster`,
-      r === rclone ? '1.00' : `${(rclone.noop.ms / r.noop.ms).toFixed(2)}x faster`,
+      r === rclone ? '1.00' : `${times(rclone.first.ms, r.first.ms)} faster`,
+      r === rclone ? '1.00' : `${times(rclone.noop.ms, r.noop.ms)} faster`,
     ]),
   );
 }
-await emptyBucket(originBucket, clients.east!);
-await emptyBucket(westBucket, clients.west!);
-await emptyBucket(sameZoneBucket, clients.east!);
-await emptyBucket(rcloneBucket, clients.west!);
+await removeBucket(clients.east!, originBucket);
+await removeBucket(clients.west!, westBucket, clients.east!);
+await removeBucket(clients.east!, sameZoneBucket);
+await removeBucket(clients.west!, rcloneBucket, clients.east!);
 for (const c of Object.values(clients)) c.destroy();
 await rm(work, { recursive: true, force: true });

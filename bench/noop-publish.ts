@@ -2,13 +2,11 @@
 // Usage: node dist/bench/noop-publish.js [items]
 
 import { mkdir, writeFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { mustRun, fmtMs, row } from './lib.js';
+import { join } from 'node:path';
+import { cli, fmtMs, fmtRss, mustRun, row, tableHead, times, workDir } from './lib.js';
 
 const items = Number(process.argv[2] ?? 5000);
-const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 'noop');
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const work = workDir('noop');
 
 await rm(work, { recursive: true, force: true });
 const src = join(work, 'source');
@@ -24,11 +22,10 @@ const noop = await mustRun(process.execPath, [cli, 'publish', src, '--to', lib, 
 const r = JSON.parse(noop.stdout) as { committed: boolean };
 if (r.committed) throw new Error('the no-op publish committed a new version');
 console.log(`\n### No-op re-publish, ${items} items (local folder)\n`);
-console.log(row(['run', 'wall time', 'peak RSS']));
-console.log(row(['---', '---', '---']));
-console.log(row(['first publish', fmtMs(first.ms), `${first.peakRssMb?.toFixed(0) ?? '?'} MB`]));
-console.log(row(['no-op re-publish', fmtMs(noop.ms), `${noop.peakRssMb?.toFixed(0) ?? '?'} MB`]));
+console.log(tableHead(['run', 'wall time', 'peak RSS']));
+console.log(row(['first publish', fmtMs(first.ms), fmtRss(first)]));
+console.log(row(['no-op re-publish', fmtMs(noop.ms), fmtRss(noop)]));
 console.log(
-  `\nno-op / first = ${(noop.ms / first.ms).toFixed(3)} (the no-op is ${(first.ms / noop.ms).toFixed(1)}x faster)`,
+  `\nno-op / first = ${(noop.ms / first.ms).toFixed(3)} (the no-op is ${times(first.ms, noop.ms, 1)} faster)`,
 );
 await rm(work, { recursive: true, force: true });

@@ -4,64 +4,45 @@
 // rclone, awscli, s3cmd, time.
 // Usage: node dist/bench/s3-publish.js [scale]   (scale 1 = the data set above; 0.25 = a quarter)
 
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/store/s3-client.js';
 import {
-  S3Client,
-  CreateBucketCommand,
-  ListObjectsV2Command,
-  DeleteObjectsCommand,
-  DeleteBucketCommand,
-} from '@aws-sdk/client-s3';
-import { mustRun, fmtMs, row, type Timed } from './lib.js';
+  cephTestEnv,
+  cli,
+  firstAndNoop,
+  fmtMs,
+  fmtRss,
+  mustRun,
+  publisherEnv,
+  removeBucket,
+  row,
+  tableHead,
+  times,
+  workDir,
+  writeRandom,
+} from './lib.js';
+import type { FirstAndNoop, Timed } from './lib.js';
 
 const scale = Number(process.argv[2] ?? 1);
-const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 's3');
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const endpoint = process.env.CLAAS_TEST_S3_EAST ?? 'http://127.0.0.1:7480';
-const key = process.env.CLAAS_TEST_PUBLISHER_KEY;
-const secret = process.env.CLAAS_TEST_PUBLISHER_SECRET;
-if (!key || !secret) throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
+const work = workDir('s3');
+const ceph = cephTestEnv();
+const { east: endpoint, publisher: credentials } = ceph;
+const { accessKeyId: key, secretAccessKey: secret } = credentials;
 const host = new URL(endpoint).host;
 
-const client = new S3Client({
-  endpoint,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  credentials: { accessKeyId: key, secretAccessKey: secret },
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
-
-async function writeRandom(path: string, bytes: number): Promise<void> {
-  const fh = await open(path, 'w');
-  const chunk = randomBytes(Math.min(bytes, 8 << 20));
-  for (let left = bytes; left > 0; left -= chunk.length)
-    await fh.write(chunk, 0, Math.min(left, chunk.length));
-  await fh.close();
-}
-
-async function emptyBucket(bucket: string): Promise<void> {
-  for (;;) {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length === 0) break;
-    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
-  }
-  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-}
+const client = createS3Client({ endpoint, region: 'us-east-1', credentials });
 
 /**
  * The test cluster keeps objects in memory (memstore); give deleted data back before the next tool
  * writes its 2.5 GiB, instead of waiting for RGW's periodic garbage collection.
  */
 function reclaimSpace(): void {
-  const conf = process.env.CLAAS_TEST_CEPH_CONF;
-  if (conf === undefined) return;
-  spawnSync('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], {
+  if (ceph.conf === undefined) return;
+  spawnSync('radosgw-admin', ['-c', ceph.conf, 'gc', 'process', '--include-all'], {
     stdio: 'ignore',
     timeout: 120_000,
   });
@@ -86,13 +67,7 @@ await writeFile(
   s3cmdCfg,
   `[default]\naccess_key = ${key}\nsecret_key = ${secret}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\n`,
 );
-const baseEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: key,
-  AWS_SECRET_ACCESS_KEY: secret,
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
+const baseEnv = publisherEnv(ceph, work, 'us-east-1');
 const noCa = { ...baseEnv } as NodeJS.ProcessEnv;
 delete noCa.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set (s3-facts.md)
 const rcloneEnv = {
@@ -128,11 +103,7 @@ const tools: Tool[] = [
           '--quiet',
           '--no-cache',
         ],
-        {
-          ...baseEnv,
-          CLAAS_CACHE_DIR: join(work, 'cache'),
-          CLAAS_STATE_DIR: join(work, 'state'),
-        },
+        baseEnv,
       ),
   },
   { name: 'rclone copy', run: (b) => mustRun('rclone', ['copy', src, `ceph:${b}/rclone`], rcloneEnv) },
@@ -156,17 +127,14 @@ const tools: Tool[] = [
   },
 ];
 
-const results: { name: string; first: Timed; noop: Timed }[] = [];
+const results: FirstAndNoop[] = [];
 for (const tool of tools) {
   const bucket = `bench-${tool.name.split(' ')[0]}-${Date.now().toString(36)}`;
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   // claas's no-op uses its hash cache like a real re-publish; the first run hashed with --no-cache.
-  const first = await tool.run(bucket);
-  const noop = await tool.run(bucket);
-  results.push({ name: tool.name, first, noop });
-  await emptyBucket(bucket);
+  results.push(await firstAndNoop(tool.name, () => tool.run(bucket)));
+  await removeBucket(client, bucket);
   reclaimSpace();
-  process.stderr.write(`${tool.name}: ${fmtMs(first.ms)} first, ${fmtMs(noop.ms)} no-op\n`);
 }
 
 const claas = results[0]!;
@@ -174,7 +142,7 @@ console.log(
   `\n### Publish ${totalMiB} MiB (2 x ${scale} GiB, 1 x ${scale / 2} GiB, 500 small files) to Ceph RGW on 127.0.0.1\n`,
 );
 console.log(
-  row([
+  tableHead([
     'tool',
     'first upload',
     'peak RSS',
@@ -183,16 +151,15 @@ console.log(
     'claas speed-up (no-op)',
   ]),
 );
-console.log(row(['---', '---', '---', '---', '---', '---']));
 for (const r of results) {
   console.log(
     row([
       r.name,
       fmtMs(r.first.ms),
-      `${r.first.peakRssMb?.toFixed(0) ?? '?'} MB`,
+      fmtRss(r.first),
       fmtMs(r.noop.ms),
-      r === claas ? '1.00' : `${(r.first.ms / claas.first.ms).toFixed(2)}x`,
-      r === claas ? '1.00' : `${(r.noop.ms / claas.noop.ms).toFixed(2)}x`,
+      r === claas ? '1.00' : times(r.first.ms, claas.first.ms),
+      r === claas ? '1.00' : times(r.noop.ms, claas.noop.ms),
     ]),
   );
 }

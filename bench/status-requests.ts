@@ -5,9 +5,8 @@
 // Usage: node dist/bench/status-requests.js [files]   (default 10000: 100 folders x 100 files)
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, DeleteBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/store/s3-client.js';
 import { openS3Store } from '../src/store/s3.js';
@@ -17,17 +16,25 @@ import { referencedKeys } from '../src/replicate/consistency.js';
 import { LIB_KEY, snapshotKey } from '../src/publish/layout.js';
 import { parseLibJson, parseSnapshot } from '../src/vcsp/schema.js';
 import { mapLimited } from '../src/util/pool.js';
-import { fmtMs, mustRun, row } from './lib.js';
+import {
+  bestOf,
+  cephTestEnv,
+  cli,
+  fmtMs,
+  msSince,
+  mustRun,
+  publisherEnv,
+  removeBucket,
+  row,
+  tableHead,
+  times,
+  workDir,
+} from './lib.js';
 
 const files = Number(process.argv[2] ?? 10_000);
-const work = resolve(process.env.CLAAS_BENCH_DIR ?? '.bench-work', 'status');
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const east = process.env.CLAAS_TEST_S3_EAST ?? 'http://127.0.0.1:7480';
-const west = process.env.CLAAS_TEST_S3_WEST ?? 'http://127.0.0.1:7481';
-const key = process.env.CLAAS_TEST_PUBLISHER_KEY;
-const secret = process.env.CLAAS_TEST_PUBLISHER_SECRET;
-if (!key || !secret) throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
-const credentials = { accessKeyId: key, secretAccessKey: secret };
+const work = workDir('status');
+const ceph = cephTestEnv();
+const { east, west, publisher: credentials } = ceph;
 
 await rm(work, { recursive: true, force: true });
 const src = join(work, 'source');
@@ -54,14 +61,7 @@ replicas:
 `;
 const configFile = join(work, 'claas.yaml');
 await writeFile(configFile, yaml);
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: key,
-  AWS_SECRET_ACCESS_KEY: secret,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  CLAAS_CACHE_DIR: join(work, 'cache'),
-  CLAAS_STATE_DIR: join(work, 'state'),
-};
+const env = publisherEnv(ceph, work);
 const pub = await mustRun(process.execPath, [cli, 'publish', src, '--config', configFile, '--quiet'], env);
 process.stderr.write(`published ${files} files in ${fmtMs(pub.ms)}\n`);
 
@@ -107,7 +107,7 @@ async function naive(): Promise<{ ms: number; requests: number; objects: number 
     objects += keys.length;
     store.close();
   }
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, requests, objects };
+  return { ms: msSince(t0), requests, objects };
 }
 
 async function inProcess(): Promise<{ ms: number; requests: number; exitCode: number }> {
@@ -124,34 +124,20 @@ async function inProcess(): Promise<{ ms: number; requests: number; exitCode: nu
         { credentials },
       ),
   });
-  return {
-    ms: Number(process.hrtime.bigint() - t0) / 1e6,
-    requests: report.requests,
-    exitCode: report.exitCode,
-  };
+  return { ms: msSince(t0), requests: report.requests, exitCode: report.exitCode };
 }
 
-const best = async <T extends { ms: number }>(n: number, f: () => Promise<T>): Promise<T> => {
-  let b: T | undefined;
-  for (let i = 0; i < n; i++) {
-    const r = await f();
-    if (b === undefined || r.ms < b.ms) b = r;
-  }
-  return b!;
-};
-
-const cliRun = await best(3, async () => {
+const cliRun = await bestOf(3, async () => {
   const t = await mustRun(process.execPath, [cli, 'status', '--config', configFile, '--json'], env);
   return { ms: t.ms, requests: (JSON.parse(t.stdout) as { requests: number }).requests };
 });
-const lib = await best(3, inProcess);
-const head = await best(3, naive);
+const lib = await bestOf(3, inProcess);
+const head = await bestOf(3, naive);
 
 console.log(
   `\n### claas status of a ${files.toLocaleString('en')}-file library: origin + its us-west-2 zone replica (Ceph RGW on 127.0.0.1)\n`,
 );
-console.log(row(['check', 'requests', 'wall time', 'requests vs naive', 'time vs naive']));
-console.log(row(['---', '---', '---', '---', '---']));
+console.log(tableHead(['check', 'requests', 'wall time', 'requests vs naive', 'time vs naive']));
 console.log(
   row([
     `naive: GET snapshot + HEAD each of ${head.objects.toLocaleString('en')} objects (16 in flight)`,
@@ -167,7 +153,7 @@ console.log(
     lib.requests,
     fmtMs(lib.ms),
     `1/${(head.requests / lib.requests).toFixed(0)}`,
-    `${(head.ms / lib.ms).toFixed(1)}x faster`,
+    `${times(head.ms, lib.ms, 1)} faster`,
   ]),
 );
 console.log(
@@ -176,17 +162,9 @@ console.log(
     cliRun.requests,
     fmtMs(cliRun.ms),
     `1/${(head.requests / cliRun.requests).toFixed(0)}`,
-    `${(head.ms / cliRun.ms).toFixed(1)}x faster`,
+    `${times(head.ms, cliRun.ms, 1)} faster`,
   ]),
 );
-const cleanup = await openS3Store(
-  { kind: 's3', bucket, prefix: '', endpoint: east, region: 'us-east-1' },
-  { credentials },
-);
-const keys: string[] = [];
-for await (const o of cleanup.list('')) keys.push(o.key);
-await cleanup.delete(keys);
-cleanup.close();
-await admin.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+await removeBucket(admin, bucket);
 admin.destroy();
 await rm(work, { recursive: true, force: true });

@@ -15,8 +15,9 @@
 # The keys below are fixed, throwaway test credentials for a server bound to 127.0.0.1 only.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ENV_DIR="${CLAAS_TEST_ENV_DIR:-$REPO/.test-env}"
+NAME=ceph
+# shellcheck source=scripts/test-env/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STATE="$ENV_DIR/ceph"
 CONF="$STATE/ceph.conf"
 MON_PORT="${CLAAS_CEPH_MON_PORT:-6789}"
@@ -48,12 +49,6 @@ PACKAGES=(radosgw ceph-mon ceph-osd ceph-common)
 # The daemons, by the names of their pid files.
 DAEMONS=(client.rgw.west client.rgw.east osd.0 mon.a)
 
-log() { echo "ceph.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
 # Current endpoints: what `up` recorded, else what the environment asks for.
 load_ports() {
   if [[ -f "$STATE/ports" ]]; then
@@ -64,13 +59,6 @@ load_ports() {
 
 east_url() { echo "http://127.0.0.1:$EAST_PORT"; }
 west_url() { echo "http://127.0.0.1:$WEST_PORT"; }
-
-# True when the URL answers HTTP at all (any status code).
-answers() {
-  local code
-  code="$(curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || true)"
-  [[ -n "$code" && "$code" != "000" ]]
-}
 
 # The pid of a daemon of this cluster: from its pid file, and only while that process is still one of ours
 # (its command line names our ceph.conf), so a pid reused after a reboot is never signalled.
@@ -242,9 +230,8 @@ stop_cluster() {
 }
 
 cmd_up() {
-  mkdir -p "$ENV_DIR"
-  exec 9>"$ENV_DIR/ceph.lock"
-  flock -w 600 9 || die "another ceph.sh up/down holds $ENV_DIR/ceph.lock"
+  open_lock
+  lock_for_up 600
   load_ports
   if healthy; then
     log "already running ($(east_url), $(west_url))"
@@ -265,9 +252,8 @@ cmd_up() {
 }
 
 cmd_down() {
-  mkdir -p "$ENV_DIR"
-  exec 9>"$ENV_DIR/ceph.lock"
-  flock -w 60 9 || log "another ceph.sh up/down holds $ENV_DIR/ceph.lock; stopping anyway"
+  open_lock
+  lock_for_down
   if [[ -d "$STATE" ]]; then
     stop_cluster
     rm -rf "$STATE"
@@ -302,13 +288,4 @@ cmd_status() {
   fi
 }
 
-case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  env) cmd_env ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 up|down|env|status" >&2
-    exit 64
-    ;;
-esac
+dispatch "$@"

@@ -14,8 +14,9 @@
 # vcsim accepts any non-empty user and password; user/pass are its defaults. Recipe: shared/docs/test-peers.md.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ENV_DIR="${CLAAS_TEST_ENV_DIR:-$REPO/.test-env}"
+NAME=vcsim
+# shellcheck source=scripts/test-env/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STATE="$ENV_DIR/vcsim"
 SRC="$REPO/scripts/test-env/vcsim/main.go"
 BIN="$STATE/vcsim"
@@ -25,12 +26,6 @@ PORT="${CLAAS_VCSIM_PORT:-8989}"
 UP_TIMEOUT="${CLAAS_VCSIM_UP_TIMEOUT:-60}"
 USER_NAME=user
 PASSWORD=pass
-
-log() { echo "vcsim.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 
 # The port `up` recorded, else the one the environment asks for.
 load_port() {
@@ -42,11 +37,7 @@ load_port() {
 url() { echo "https://127.0.0.1:$PORT"; }
 
 # True when vcsim answers HTTPS at all (any status code; its certificate is self-signed).
-answers() {
-  local code
-  code="$(curl -sk -o /dev/null -m 3 -w '%{http_code}' "$(url)/about" 2>/dev/null || true)"
-  [[ -n "$code" && "$code" != "000" ]]
-}
+vcsim_answers() { answers "$(url)/about" -k; }
 
 alive() {
   local pid
@@ -55,7 +46,7 @@ alive() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
 }
 
-healthy() { alive && [[ -f "$INFO" ]] && answers; }
+healthy() { alive && [[ -f "$INFO" ]] && vcsim_answers; }
 
 install_packages() {
   local pkgs=(golang-go golang-github-vmware-govmomi-dev)
@@ -105,7 +96,7 @@ start_vcsim() {
   setsid "$BIN" -listen "127.0.0.1:$PORT" -info "$INFO" >"$STATE/vcsim.log" 2>&1 9>&- </dev/null &
   echo $! >"$PIDFILE"
   local deadline=$((SECONDS + UP_TIMEOUT))
-  until [[ -f "$INFO" ]] && answers; do
+  until [[ -f "$INFO" ]] && vcsim_answers; do
     alive || die "vcsim exited during start; see $STATE/vcsim.log: $(tail -n 3 "$STATE/vcsim.log" 2>/dev/null)"
     ((SECONDS < deadline)) || die "timed out after ${UP_TIMEOUT}s waiting for $(url) (log: $STATE/vcsim.log)"
     sleep 0.1
@@ -114,9 +105,9 @@ start_vcsim() {
 
 cmd_up() {
   mkdir -p "$STATE"
-  exec 9>"$ENV_DIR/vcsim.lock"
+  open_lock
   command -v flock >/dev/null || install_packages
-  flock -w 300 9 || die "another vcsim.sh up/down holds $ENV_DIR/vcsim.lock"
+  lock_for_up 300
   load_port
   if healthy && [[ ! "$SRC" -nt "$BIN" ]]; then
     log "already running ($(url))"
@@ -133,9 +124,9 @@ cmd_up() {
 
 cmd_down() {
   mkdir -p "$STATE"
-  exec 9>"$ENV_DIR/vcsim.lock"
+  open_lock
   if command -v flock >/dev/null; then
-    flock -w 60 9 || log "another vcsim.sh up/down holds $ENV_DIR/vcsim.lock; stopping anyway"
+    lock_for_down
   fi
   stop_vcsim
   log "down"
@@ -153,7 +144,7 @@ EOF
 
 cmd_status() {
   load_port
-  if alive && answers; then
+  if alive && vcsim_answers; then
     echo "vcsim: up ($(url), pid $(cat "$PIDFILE"), info $INFO)"
   else
     echo "vcsim: down"
@@ -161,13 +152,4 @@ cmd_status() {
   fi
 }
 
-case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  env) cmd_env ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 up|down|env|status" >&2
-    exit 64
-    ;;
-esac
+dispatch "$@"

@@ -28,7 +28,7 @@ import {
 } from '../../helpers/ceph.js';
 import { awsProfilesEnv } from '../../helpers/aws-profiles.js';
 import { addTenant, publishToCeph, s3Flags, startCliGateway, writeConfig } from './cli-gateway.js';
-import { http } from './local-gateway.js';
+import { basic, http } from '../../helpers/http.js';
 
 const skip = cephSkip();
 let work = '';
@@ -157,7 +157,7 @@ test(
     const gw = await startCliGateway(['--config', config, '--listen', '127.0.0.1:0'], env);
     try {
       const r = await http(gw.base, '/templates/lib.json', {
-        headers: { Authorization: `Basic ${Buffer.from(`vcsp:${password}`).toString('base64')}` },
+        headers: { Authorization: basic(password) },
       });
       assert.equal(r.status, 200);
     } finally {

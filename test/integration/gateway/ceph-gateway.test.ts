@@ -23,7 +23,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -50,13 +49,14 @@ import { awsProfilesEnv } from '../../helpers/aws-profiles.js';
 import {
   accessLog,
   addTenant,
+  bucketSync as holdSync,
   publishToCeph,
   startCliGateway,
   waitUntil,
   writeConfig,
 } from './cli-gateway.js';
 import type { RunningGateway } from './cli-gateway.js';
-import { http } from './local-gateway.js';
+import { basic, http } from '../../helpers/http.js';
 
 const skip = cephSkip();
 const holdSkip =
@@ -72,9 +72,7 @@ const passwords: Record<string, string> = {};
 const BIG_MIB = 128;
 let v1State: SyncState | undefined;
 
-const auth = (tenant: string) => ({
-  Authorization: `Basic ${Buffer.from(`vcsp:${passwords[tenant]}`).toString('base64')}`,
-});
+const auth = (tenant: string) => ({ Authorization: basic(passwords[tenant]!) });
 
 const publish = (src: string, prefix: string) => publishToCeph(env, src, `s3://${bucket}/${prefix}`);
 const configs = () => [join(work, 'templates.yaml'), join(work, 'isos.yaml')];
@@ -221,26 +219,13 @@ test(
     assert.deepEqual(h1, h2);
     assert.equal((await http(gw!.base, '/isos/lib.json', { headers: auth('globex') })).status, 200);
     const wrong = await http(gw!.base, '/templates/lib.json', {
-      headers: {
-        Authorization: `Basic ${Buffer.from(`vcsp:${passwords.acme!.slice(0, -2)}xx`).toString('base64')}`,
-      },
+      headers: { Authorization: basic(`${passwords.acme!.slice(0, -2)}xx`) },
     });
     assert.equal(wrong.status, 401);
   },
 );
 
-/** Holds Ceph's replication of the test bucket back, or lets it go (radosgw-admin bucket sync disable|enable). */
-function bucketSync(action: 'disable' | 'enable'): void {
-  const r = spawnSync(
-    'radosgw-admin',
-    ['-c', cephEnv()!.cephConf!, 'bucket', 'sync', action, '--bucket', bucket],
-    {
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  assert.equal(r.status, 0, `radosgw-admin bucket sync ${action}: ${r.stderr}`);
-}
+const bucketSync = (action: 'disable' | 'enable'): void => holdSync(bucket, action);
 
 /** Copies objects of the library from us-east-1 to us-west-2 as the bucket's owner (keys relative to lib/). */
 async function copyToWest(keys: string[]): Promise<void> {
@@ -382,7 +367,7 @@ test(
     await waitUntil(logged('configuration reloaded', from), 15_000, 'the reload at SIGHUP');
     assert.equal((await http(gw!.base, '/templates/lib.json', { headers: auth('acme') })).status, 200);
     const stale = await http(gw!.base, '/templates/lib.json', {
-      headers: { Authorization: `Basic ${Buffer.from(`vcsp:${old}`).toString('base64')}` },
+      headers: { Authorization: basic(old) },
     });
     assert.equal(stale.status, 401, 'the old password stopped working');
     const text = JSON.stringify(gw!.logs);

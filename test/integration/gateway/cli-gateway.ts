@@ -3,7 +3,7 @@
 // radosgw for a zone that a test may stop (the shared ones are never touched), poll with limits.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -118,6 +118,8 @@ export async function writeConfig(
     prefer: string[];
     gatewayProfile: string;
     tenants: string;
+    /** gateway.admin.passwordFile */
+    adminPasswordFile?: string;
   },
 ): Promise<void> {
   const store = (s: StoreYaml, indent: string) =>
@@ -144,6 +146,7 @@ export async function writeConfig(
     `  prefer: [${o.prefer.join(', ')}]`,
     `  credentials: { profile: ${o.gatewayProfile} }`,
     `  tenants: ${o.tenants}`,
+    ...(o.adminPasswordFile === undefined ? [] : [`  admin: { passwordFile: ${o.adminPasswordFile} }`]),
     '',
   ].join('\n');
   await writeFile(path, text);
@@ -228,4 +231,20 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Holds Ceph's replication of a test bucket back, or lets it go (`radosgw-admin bucket sync disable|enable`,
+ * Ceph's own switch): makes "a replica still catching up" last as long as a test needs.
+ */
+export function bucketSync(bucket: string, action: 'disable' | 'enable'): void {
+  const r = spawnSync(
+    'radosgw-admin',
+    ['-c', cephEnv()!.cephConf!, 'bucket', 'sync', action, '--bucket', bucket],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  assert.equal(r.status, 0, `radosgw-admin bucket sync ${action}: ${r.stderr}`);
 }

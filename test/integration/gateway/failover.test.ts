@@ -34,7 +34,7 @@ import {
   writeConfig,
 } from './cli-gateway.js';
 import type { RunningGateway } from './cli-gateway.js';
-import { http } from './local-gateway.js';
+import { http } from '../../helpers/http.js';
 
 const skip =
   cephSkip() ||

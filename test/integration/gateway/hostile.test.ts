@@ -10,17 +10,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { basic, http as raw } from '../../helpers/http.js';
+import type { HttpResult } from '../../helpers/http.js';
 import {
-  basic,
   closedWithin,
-  http as raw,
   makeTenant,
   publishLocal,
   rawRequest,
   rawSocket,
   startLocalGateway,
 } from './local-gateway.js';
-import type { HttpResult, LocalGateway } from './local-gateway.js';
+import type { LocalGateway } from './local-gateway.js';
 
 let work = '';
 let gw: LocalGateway;

@@ -1,10 +1,9 @@
 // Test helper: the gateway in-process over libraries published to local folders (the same code the CLI
-// runs, with FsStore replicas), and raw HTTP clients that can misbehave on purpose.
+// runs, with FsStore replicas), and raw TCP clients that can misbehave on purpose (test/helpers/http.ts
+// has the plain HTTP request).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { writeSampleSource } from '../../../src/content/samples.js';
@@ -79,9 +78,6 @@ export async function startLocalGateway(
   return { gateway, base: `http://127.0.0.1:${gateway.server.port}`, log };
 }
 
-export const basic = (password: string, user = 'vcsp'): string =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
 /** A raw TCP connection to the gateway, for requests no HTTP client would send. */
 export function rawSocket(base: string, localAddress = '127.0.0.1'): Promise<Socket> {
   const url = new URL(base);
@@ -125,42 +121,4 @@ export async function rawRequest(
   await closedWithin(s, 10_000).catch(() => undefined);
   const text = Buffer.concat(chunks).toString('latin1');
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text };
-}
-
-export interface HttpResult {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** One request on a fresh connection with the path sent as is (no normalisation), from localAddress. */
-export function http(
-  base: string,
-  path: string,
-  o: { method?: string; headers?: Record<string, string>; localAddress?: string } = {},
-): Promise<HttpResult> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path,
-        method: o.method ?? 'GET',
-        headers: o.headers ?? {},
-        agent: false,
-        ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
 }

@@ -11,7 +11,8 @@ import { generateSelfSigned } from '../../../src/gateway/tls.js';
 import { HttpLibrarySource } from '../../../src/subscriber/reader.js';
 import { syncLibrary } from '../../../src/subscriber/sync.js';
 import { FsStore } from '../../../src/store/fs.js';
-import { basic, http, makeTenant, publishLocal, startLocalGateway } from './local-gateway.js';
+import { basic, http } from '../../helpers/http.js';
+import { makeTenant, publishLocal, startLocalGateway } from './local-gateway.js';
 
 let work = '';
 let root = '';

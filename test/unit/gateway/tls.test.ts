@@ -11,7 +11,7 @@ import { certificateThumbprint, generateSelfSigned, normalizeThumbprint } from '
 import { startVcspServer } from '../../../src/gateway/vcsp-server.js';
 import { FsStore } from '../../../src/store/fs.js';
 import { isClaasError } from '../../../src/errors.js';
-import { raw } from './raw-http.js';
+import { http as raw } from '../../helpers/http.js';
 import { hasOpenssl } from './openssl.js';
 
 test('normalizeThumbprint accepts colon, plain and lowercase forms', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs.js';
 import { startVcspServer } from '../../../src/gateway/vcsp-server.js';
 import type { AccessLogEntry } from '../../../src/gateway/handler.js';
-import { basic, raw } from './raw-http.js';
+import { basic, http as raw } from '../../helpers/http.js';
 
 const LIB = JSON.stringify({ vcspVersion: '2', version: '1', name: 'lib' });
 const DISK = Buffer.alloc(3 * 1024 * 1024 + 17);
@@ -179,15 +179,21 @@ test('Basic auth: 401 without or with wrong credentials, 200 with user vcsp and 
     const none = await raw(base, '/lib.json');
     assert.equal(none.status, 401);
     assert.equal(none.headers['www-authenticate'], 'Basic realm="claas"');
-    assert.equal((await raw(base, '/lib.json', { headers: basic('wrong') })).status, 401);
-    assert.equal((await raw(base, '/lib.json', { headers: basic(password, 'admin') })).status, 401);
+    assert.equal((await raw(base, '/lib.json', { headers: { Authorization: basic('wrong') } })).status, 401);
+    assert.equal(
+      (await raw(base, '/lib.json', { headers: { Authorization: basic(password, 'admin') } })).status,
+      401,
+    );
     assert.equal((await raw(base, '/lib.json', { headers: { Authorization: 'Bearer x' } })).status, 401);
     assert.equal((await raw(base, '/lib.json', { headers: { Authorization: 'Basic !!!' } })).status, 401);
-    const ok = await raw(base, '/lib.json', { headers: basic(password) });
+    const ok = await raw(base, '/lib.json', { headers: { Authorization: basic(password) } });
     assert.equal(ok.status, 200);
     // Paths are not revealed before authentication.
     assert.equal((await raw(base, '/.claas/versions/1.json')).status, 401);
-    assert.equal((await raw(base, '/photon/disk.vmdk', { headers: basic(password) })).status, 200);
+    assert.equal(
+      (await raw(base, '/photon/disk.vmdk', { headers: { Authorization: basic(password) } })).status,
+      200,
+    );
     await until(() => log.length === 8);
     const text = JSON.stringify(log);
     assert.ok(!text.includes(password) && !text.includes('pa:ss'));

@@ -1,20 +1,25 @@
-// Test helper: one HTTP(S) request with a raw, unnormalised path (fetch would resolve "%2e%2e").
+// Test helpers: one HTTP(S) request with the path sent as is (fetch would resolve "%2e%2e"), and the
+// Basic credentials header value.
 
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export interface RawResponse {
+export interface HttpResult {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
-export function raw(
+/**
+ * One request on a fresh connection with the path sent as is (no normalisation); `ca` trusts a certificate
+ * for https bases, `localAddress` picks the client address.
+ */
+export function http(
   base: string,
   path: string,
-  o: { method?: string; headers?: Record<string, string>; ca?: Buffer } = {},
-): Promise<RawResponse> {
+  o: { method?: string; headers?: Record<string, string>; ca?: Buffer; localAddress?: string } = {},
+): Promise<HttpResult> {
   const url = new URL(base);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -27,6 +32,7 @@ export function raw(
         headers: o.headers ?? {},
         agent: false,
         ...(o.ca === undefined ? {} : { ca: o.ca }),
+        ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -42,6 +48,6 @@ export function raw(
   });
 }
 
-export function basic(password: string, user = 'vcsp'): Record<string, string> {
-  return { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
-}
+/** The Authorization header value for Basic credentials (user `vcsp` unless told). */
+export const basic = (password: string, user = 'vcsp'): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
