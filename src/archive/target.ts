@@ -7,7 +7,7 @@ import { badInput } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { storeLocation, storeWriteSettings } from '../config/schema.js';
 import type { ClaasConfig } from '../config/schema.js';
-import { displayLocation, parseLocation } from '../store/location.js';
+import { displayLocation, locationDefaults, parseLocation } from '../store/location.js';
 import { openStore } from '../store/open.js';
 import type { Location, ObjectStore, WriteSettings } from '../store/types.js';
 
@@ -86,11 +86,7 @@ export async function resolveTarget(flags: TargetFlags): Promise<LibraryTarget> 
     return { location, display: displayLocation(location), config, name: config.library, write };
   }
   if (flags.location === undefined) throw badInput('which library?', '--location', TARGET_HINT);
-  const location = parseLocation(flags.location, {
-    ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
-    ...(flags.region === undefined ? {} : { region: flags.region }),
-    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
-  });
+  const location = parseLocation(flags.location, locationDefaults(flags));
   return {
     location,
     display: displayLocation(location),
@@ -115,13 +111,5 @@ export function childLocation(loc: Location, dir: string): Location {
 
 /** Another location given on the command line, with the library's endpoint/region/profile as defaults. */
 export function otherLocation(text: string, like: Location): Location {
-  const defaults =
-    like.kind === 's3'
-      ? {
-          ...(like.endpoint === undefined ? {} : { endpoint: like.endpoint }),
-          ...(like.region === undefined ? {} : { region: like.region }),
-          ...(like.profile === undefined ? {} : { profile: like.profile }),
-        }
-      : {};
-  return parseLocation(text, defaults);
+  return parseLocation(text, like.kind === 's3' ? locationDefaults(like) : {});
 }

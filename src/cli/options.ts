@@ -2,7 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { badInput, ClaasError } from '../errors.js';
-import { parseLocation } from '../store/location.js';
+import { locationDefaults, parseLocation } from '../store/location.js';
 import type { Location, WriteSettings } from '../store/types.js';
 
 /** "24h", "30m", "90s", "2d", "0" -> milliseconds. */
@@ -59,11 +59,7 @@ export interface StoreFlags {
 }
 
 export function locationFrom(text: string, flags: StoreFlags): Location {
-  return parseLocation(text, {
-    ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
-    ...(flags.region === undefined ? {} : { region: flags.region }),
-    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
-  });
+  return parseLocation(text, locationDefaults(flags));
 }
 
 export function writeSettingsFrom(flags: StoreFlags): WriteSettings {

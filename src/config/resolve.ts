@@ -22,6 +22,7 @@ import type {
   ReplicaConfig,
   StoreRef,
 } from './schema.js';
+import type { VcenterTarget } from './vcenters.js';
 import type { FieldPath, PendingIssue } from './yaml-source.js';
 
 type RawStore = RawConfig['origin'];
@@ -87,6 +88,10 @@ export function resolveConfig(
 
   const gateway =
     raw.gateway === undefined ? undefined : resolveGateway(raw.gateway, raw.replicas ?? [], baseDir, problem);
+  const vcenters =
+    raw.vcenters === undefined
+      ? undefined
+      : resolveVcenters(raw.vcenters, raw.replicas ?? [], baseDir, problem);
   if (issues.length > 0) return { issues };
   return {
     issues,
@@ -96,6 +101,7 @@ export function resolveConfig(
       origin,
       replicas,
       ...(gateway === undefined ? {} : { gateway }),
+      ...(vcenters === undefined ? {} : { vcenters }),
       replication: raw.replication ?? {},
     },
   };
@@ -292,6 +298,33 @@ function resolveGateway(
     ...(g.admin === undefined ? {} : { admin: { passwordFile: absolute(baseDir, g.admin.passwordFile) } }),
     ...(tlsConfig === undefined ? {} : { tls: tlsConfig }),
   };
+}
+
+/** vCenter names are unique, `replica:` names the origin or a replica, file paths are made absolute. */
+function resolveVcenters(
+  list: VcenterTarget[],
+  replicas: RawReplica[],
+  baseDir: string,
+  problem: Problem,
+): VcenterTarget[] {
+  const stores = [ORIGIN_NAME, ...replicas.map((r) => r.name.toLowerCase())];
+  const names = new Set<string>();
+  return list.map((v, i) => {
+    const at: FieldPath = ['vcenters', i];
+    if (names.has(v.name.toLowerCase())) problem([...at, 'name'], `"${v.name}" is listed twice`);
+    names.add(v.name.toLowerCase());
+    if (v.replica !== undefined && !stores.includes(v.replica.toLowerCase())) {
+      problem([...at, 'replica'], `no replica "${v.replica}" in this file (replicas: ${stores.join(', ')})`);
+    }
+    return {
+      ...v,
+      passwordFile: absolute(baseDir, v.passwordFile),
+      ...(v.caFile === undefined ? {} : { caFile: absolute(baseDir, v.caFile) }),
+      ...(v.subscriptionPasswordFile === undefined
+        ? {}
+        : { subscriptionPasswordFile: absolute(baseDir, v.subscriptionPasswordFile) }),
+    };
+  });
 }
 
 function absolute(baseDir: string, path: string): string {

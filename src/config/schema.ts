@@ -4,8 +4,9 @@
 
 import { z } from 'zod';
 import { VcentersSchema } from './vcenters.js';
+import type { VcenterTarget } from './vcenters.js';
 import { badInput } from '../errors.js';
-import { parseLocation } from '../store/location.js';
+import { locationDefaults, parseLocation } from '../store/location.js';
 import type { S3Location, WriteSettings } from '../store/types.js';
 
 /** Destination storage classes S3 replication and claas mirroring accept (shared/docs/s3-facts.md). */
@@ -165,6 +166,8 @@ export interface ClaasConfig {
   origin: OriginConfig;
   replicas: ReplicaConfig[];
   gateway?: GatewayConfig;
+  /** The vCenters `claas subscribe --config` rolls out to (file paths absolute); undefined without the section. */
+  vcenters?: VcenterTarget[];
   replication: { roleName?: string };
 }
 
@@ -174,15 +177,7 @@ export const DEFAULT_TENANTS_FILE = 'tenants.json';
 
 /** The S3 location of a configured store. Throws ClaasError BAD_INPUT for a location that is not s3://. */
 export function storeLocation(ref: StoreRef, env: NodeJS.ProcessEnv = process.env): S3Location {
-  const loc = parseLocation(
-    ref.location,
-    {
-      ...(ref.endpoint === undefined ? {} : { endpoint: ref.endpoint }),
-      ...(ref.region === undefined ? {} : { region: ref.region }),
-      ...(ref.profile === undefined ? {} : { profile: ref.profile }),
-    },
-    env,
-  );
+  const loc = parseLocation(ref.location, locationDefaults(ref), env);
   if (loc.kind !== 's3')
     throw badInput('A configured store must be an s3:// location', ref.location, S3_HINT);
   return loc;

@@ -6,14 +6,12 @@
 // origin's listing, and only where the ETags differ (a streamed copy with other part sizes, re-encryption)
 // one HEAD reads the SHA-256 claas stored in the object's metadata (x-amz-meta-sha256).
 
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectStore, S3Location, StoredObject } from '../store/types.js';
+import type { ObjectStore, StoredObject } from '../store/types.js';
 import type { VersionSnapshot } from '../vcsp/types.js';
 import { hrefToKey } from '../vcsp/hrefs.js';
 import { parseLibJson, parseSnapshot } from '../vcsp/schema.js';
 import { LIB_KEY, snapshotKey } from '../publish/layout.js';
 import { isClaasError } from '../errors.js';
-import { mapS3Error } from '../store/s3-errors.js';
 
 export interface VersionCheck {
   version: number;
@@ -24,12 +22,8 @@ export interface VersionCheck {
   checkedObjects: number;
 }
 
-/** A listed object: StoredObject plus what LIST returns for free on S3. */
-export interface ListedObject extends StoredObject {
-  /** The ETag as S3 lists it (with its quotes stripped); undefined for local folders. */
-  etag?: string;
-  storageClass?: string;
-}
+/** A listed object: on S3 with the ETag and storage class LIST returns for free. */
+export type ListedObject = StoredObject;
 
 export interface ListingIndex {
   objects: Map<string, ListedObject>;
@@ -60,71 +54,14 @@ export interface DetailedVersionCheck extends VersionCheck {
   etagDiffers: EtagDifference[];
 }
 
-interface S3Like {
-  client: S3Client;
-  location: S3Location;
-  endpointUrl?: string;
-  url?(key?: string): string;
-}
-
-function asS3(store: ObjectStore): S3Like | undefined {
-  const s = store as Partial<S3Like>;
-  return store.kind === 's3' && s.client !== undefined && s.location !== undefined
-    ? (s as S3Like)
-    : undefined;
-}
-
-export function stripEtag(etag: string | undefined): string | undefined {
-  if (etag === undefined) return undefined;
-  return etag.replace(/^W\//, '').replace(/^"+|"+$/g, '');
-}
-
 /**
  * Lists everything under the library prefix: one ListObjectsV2 per page of 1,000 keys on S3 (with ETag and
  * storage class), a walk of the folder for local stores (counted as one request).
  */
 export async function listAll(store: ObjectStore): Promise<ListingIndex> {
   const objects = new Map<string, ListedObject>();
-  const s3 = asS3(store);
-  if (s3 === undefined) {
-    for await (const o of store.list('')) objects.set(o.key, { key: o.key, size: o.size, mtime: o.mtime });
-    return { objects, requests: 1 };
-  }
-  // Loaded on demand like open.ts does, so that importing this module does not load the AWS SDK.
-  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-  const base = s3.location.prefix === '' ? '' : `${s3.location.prefix}/`;
   let requests = 0;
-  let token: string | undefined;
-  do {
-    requests += 1;
-    let page;
-    try {
-      page = await s3.client.send(
-        new ListObjectsV2Command({
-          Bucket: s3.location.bucket,
-          MaxKeys: 1000,
-          ...(base === '' ? {} : { Prefix: base }),
-          ...(token === undefined ? {} : { ContinuationToken: token }),
-        }),
-      );
-    } catch (e) {
-      throw mapS3Error(e, 'list', s3.url?.() ?? store.display, s3.endpointUrl);
-    }
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      const key = o.Key.slice(base.length);
-      if (key === '' || key.endsWith('/')) continue;
-      const etag = stripEtag(o.ETag);
-      objects.set(key, {
-        key,
-        size: o.Size ?? 0,
-        mtime: o.LastModified ?? new Date(0),
-        ...(etag === undefined ? {} : { etag }),
-        ...(o.StorageClass === undefined ? {} : { storageClass: o.StorageClass }),
-      });
-    }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
+  for await (const o of store.list('', { onRequest: () => (requests += 1) })) objects.set(o.key, o);
   return { objects, requests };
 }
 

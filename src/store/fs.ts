@@ -22,7 +22,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
 import { renameDurably } from '../util/fs-atomic.js';
-import type { ByteRange, ObjectStore, PutOptions, PutSource, StoredObject } from './types.js';
+import type { ByteRange, ListOptions, ObjectStore, PutOptions, PutSource, StoredObject } from './types.js';
 
 /** Where in-flight puts live: inside the root, so the final rename stays on one file system. */
 export const FS_TEMP_PREFIX = '.claas/tmp/';
@@ -101,8 +101,9 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<StoredObject> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StoredObject> {
     // Walk only the folder the prefix points into, then filter by the full prefix.
+    options.onRequest?.();
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
     if (dirKey !== '') keySegments(dirKey);

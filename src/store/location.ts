@@ -16,6 +16,18 @@ export interface LocationDefaults {
   profile?: string;
 }
 
+/**
+ * The endpoint, region and profile that `from` sets, and only those: spread over another store reference,
+ * the result overrides what was given and nothing else.
+ */
+export function locationDefaults(from: LocationDefaults): LocationDefaults {
+  return {
+    ...(from.endpoint === undefined ? {} : { endpoint: from.endpoint }),
+    ...(from.region === undefined ? {} : { region: from.region }),
+    ...(from.profile === undefined ? {} : { profile: from.profile }),
+  };
+}
+
 const LOCATION_FORMS = 'A location is a folder (file:/srv/library or a plain path) or s3://bucket/prefix.';
 const CREDENTIALS_HINT =
   'Do not put credentials in a location. Use an AWS profile (--profile, AWS_PROFILE) or the ' +

@@ -29,6 +29,7 @@ import { hashReader, integrityError, md5Base64, openPartReader, sha256Hex, sourc
 import type { PartReader } from './s3-source.js';
 import type {
   ByteRange,
+  ListOptions,
   ObjectStore,
   PutOptions,
   PutSource,
@@ -133,6 +134,12 @@ class Limiter {
 
 const KEY_HINT = 'Keys are relative paths below the library root, separated by "/", without "." or "..".';
 const MAX_STATS = 1000;
+
+/** An ETag without its quotes (and weak marker), as listings of different servers compare. */
+function stripEtag(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined;
+  return etag.replace(/^W\//, '').replace(/^"+|"+$/g, '');
+}
 
 function checkKey(key: string): void {
   const why =
@@ -252,13 +259,14 @@ class S3Store implements ObjectStore, S3StoreExtras {
     return info === undefined ? undefined : { key: info.key, size: info.size, mtime: info.mtime };
   }
 
-  async *list(prefix: string): AsyncIterable<StoredObject> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StoredObject> {
     if (prefix.startsWith('/'))
       throw badInput(`List prefix ${JSON.stringify(prefix)} is absolute`, prefix, KEY_HINT);
     const full = this.base + prefix;
     let token: string | undefined;
     do {
       let page;
+      options.onRequest?.();
       try {
         page = await this.client.send(
           new ListObjectsV2Command({
@@ -276,7 +284,14 @@ class S3Store implements ObjectStore, S3StoreExtras {
         const key = o.Key.slice(this.base.length);
         // Folder markers (a zero-byte "dir/" object made by consoles) are not library objects.
         if (key === '' || key.endsWith('/')) continue;
-        yield { key, size: o.Size ?? 0, mtime: o.LastModified ?? new Date(0) };
+        const etag = stripEtag(o.ETag);
+        yield {
+          key,
+          size: o.Size ?? 0,
+          mtime: o.LastModified ?? new Date(0),
+          ...(etag === undefined ? {} : { etag }),
+          ...(o.StorageClass === undefined ? {} : { storageClass: o.StorageClass }),
+        };
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);

@@ -7,6 +7,15 @@ export interface StoredObject {
   key: string;
   size: number;
   mtime: Date;
+  /** The ETag (quotes stripped) as an S3 listing gives it for free; undefined for local folders. */
+  etag?: string;
+  /** The storage class as an S3 listing gives it; undefined for local folders. */
+  storageClass?: string;
+}
+
+export interface ListOptions {
+  /** Called before each request the listing makes: a LIST page on S3, the one folder walk locally. */
+  onRequest?: () => void;
 }
 
 export interface ByteRange {
@@ -47,7 +56,7 @@ export interface ObjectStore {
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<StoredObject | undefined>;
   /** All objects whose key starts with prefix ('' = everything), in key order. */
-  list(prefix: string): AsyncIterable<StoredObject>;
+  list(prefix: string, options?: ListOptions): AsyncIterable<StoredObject>;
   /** A stream of the object's bytes; throws ClaasError NOT_FOUND when missing. */
   read(key: string, range?: ByteRange): Promise<Readable>;
   /** The whole object in memory, or undefined when missing. For small JSON documents. */

@@ -20,13 +20,21 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes data to target atomically and durably, creating parent folders. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes data to target atomically and durably, creating parent folders. With `mode` the file gets exactly
+ * that mode (whatever the umask) before it appears under its name.
+ */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'wx', options.mode);
   try {
     await fh.writeFile(data);
+    if (options.mode !== undefined) await fh.chmod(options.mode);
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);

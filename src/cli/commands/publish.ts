@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { ClaasError } from '../../errors.js';
+import { locationDefaults } from '../../store/location.js';
 import { openStore } from '../../store/open.js';
 import type { Location, ObjectStore, WriteSettings } from '../../store/types.js';
 import { loadConfig } from '../../config/load.js';
@@ -69,12 +70,7 @@ async function destinationFrom(
   if (flags.config !== undefined) {
     const config = await loadConfig(flags.config);
     const origin = config.origin;
-    const location = storeLocation({
-      ...origin,
-      ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
-      ...(flags.region === undefined ? {} : { region: flags.region }),
-      ...(flags.profile === undefined ? {} : { profile: flags.profile }),
-    });
+    const location = storeLocation({ ...origin, ...locationDefaults(flags) });
     return { location, write: storeWriteSettings(origin), library: config.library };
   }
   if (flags.to === undefined) {

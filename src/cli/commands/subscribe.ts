@@ -3,16 +3,12 @@
 // configuration's `vcenters:` section lists (a service provider's estate), each at its own gateway.
 
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
 import { ClaasError, EXIT, badInput } from '../../errors.js';
-import { YamlSource, formatIssue } from '../../config/yaml-source.js';
-import type { PendingIssue } from '../../config/yaml-source.js';
-import { describeZodIssues } from '../../config/zod-issues.js';
-import { SECRET_HINT, findSecrets } from '../../config/secrets.js';
-import { parseLocation } from '../../store/location.js';
+import { loadConfig, parseConfig } from '../../config/load.js';
+import { configuredStores } from '../../config/schema.js';
+import type { ClaasConfig } from '../../config/schema.js';
+import { locationDefaults, parseLocation } from '../../store/location.js';
 import {
   findLibraryByName,
   listLibraryItems,
@@ -47,129 +43,44 @@ import type { VcenterTarget } from '../../config/vcenters.js';
 export { VcenterTargetSchema, VcentersSchema };
 export type { VcenterTarget };
 
-/** What a rollout needs from claas.yaml until its schema has the vcenters: section (see the reply). */
+/** What a rollout needs from claas.yaml: its vcenters: section and where origin and replicas are. */
 export interface Rollout {
+  /** The configuration file as given. */
   file: string;
-  library?: string;
+  library: string;
   vcenters: VcenterTarget[];
-  /** Where "origin" and each replica are, for `replica:` targets. */
+  /** Where "origin" and each replica (by lowercase name) are, for `replica:` targets. */
   stores: Map<string, { location: string; endpoint?: string; region?: string }>;
-}
-
-const RolloutSchema = z.object({
-  library: z.string().optional(),
-  origin: z
-    .object({ location: z.string(), endpoint: z.string().optional(), region: z.string().optional() })
-    .optional(),
-  replicas: z
-    .array(
-      z.object({
-        name: z.string(),
-        location: z.string(),
-        endpoint: z.string().optional(),
-        region: z.string().optional(),
-      }),
-    )
-    .optional(),
-  vcenters: VcentersSchema,
-});
-
-function configError(file: string, source: YamlSource, issues: PendingIssue[], hint: string): ClaasError {
-  const lines = issues.map((i) => formatIssue(file, source.locate(i)));
-  return new ClaasError('BAD_INPUT', lines.join('\n'), { input: file, hint });
 }
 
 const ROLLOUT_HINT =
   'Each entry of vcenters: has name, server, user (or userEnv), passwordFile, thumbprint or caFile, datastore, ' +
   'one of gateway / url / replica, libraries, subscriptionPasswordFile, subscriptionThumbprint, onDemand.';
 
-/** Reads the vcenters: section (and what replica targets need) from claas.yaml. */
-export async function readRollout(path: string): Promise<Rollout> {
-  let textContent: string;
-  try {
-    textContent = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ClaasError('NOT_FOUND', 'cannot read the configuration file', {
-      input: path,
-      hint: 'Give the path of a claas.yaml with --config.',
-      cause: e,
-    });
+function rolloutOf(config: ClaasConfig, file: string): Rollout {
+  if (config.vcenters === undefined) {
+    throw badInput(`${file} has no vcenters: section to roll out`, file, ROLLOUT_HINT);
   }
-  return parseRollout(textContent, path);
+  return {
+    file,
+    library: config.library,
+    vcenters: config.vcenters,
+    stores: new Map(configuredStores(config).map((s) => [s.name.toLowerCase(), s])),
+  };
+}
+
+/** Reads claas.yaml (with the configuration loader) for its vcenters: section. */
+export async function readRollout(path: string): Promise<Rollout> {
+  return rolloutOf(await loadConfig(path), path);
 }
 
 export function parseRollout(content: string, file: string): Rollout {
-  const source = new YamlSource(content);
-  const syntax = source.syntaxIssues();
-  if (syntax.length > 0) {
-    throw new ClaasError('BAD_INPUT', syntax.map((i) => formatIssue(file, i)).join('\n'), {
-      input: file,
-      hint: 'Fix the YAML syntax at the line shown.',
-    });
-  }
-  const secrets = findSecrets(source);
-  if (secrets.length > 0) throw configError(file, source, secrets, SECRET_HINT);
-  const data = source.data();
-  const parsed = RolloutSchema.safeParse(data ?? {});
-  if (!parsed.success) {
-    throw configError(
-      file,
-      source,
-      describeZodIssues(parsed.error.issues, data, RolloutSchema),
-      ROLLOUT_HINT,
-    );
-  }
-  const base = dirname(resolve(file));
-  const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(base, p));
-  const stores = new Map<string, { location: string; endpoint?: string; region?: string }>();
-  if (parsed.data.origin !== undefined) stores.set('origin', parsed.data.origin);
-  for (const r of parsed.data.replicas ?? []) stores.set(r.name.toLowerCase(), r);
-  const issues: PendingIssue[] = [];
-  const names = new Set<string>();
-  const vcenters = parsed.data.vcenters.map((v, i) => {
-    if (names.has(v.name.toLowerCase())) {
-      issues.push({ path: ['vcenters', i, 'name'], at: 'value', message: `"${v.name}" is listed twice` });
-    }
-    names.add(v.name.toLowerCase());
-    if (v.replica !== undefined && !stores.has(v.replica.toLowerCase())) {
-      issues.push({
-        path: ['vcenters', i, 'replica'],
-        at: 'value',
-        message: `no replica "${v.replica}" in this file (replicas: ${[...stores.keys()].join(', ') || 'none'})`,
-      });
-    }
-    if (v.libraries === undefined && parsed.data.library === undefined) {
-      issues.push({
-        path: ['vcenters', i],
-        at: 'parent',
-        message: 'libraries is missing (and there is no library: to default to)',
-      });
-    }
-    const passwordFile = abs(v.passwordFile) as string;
-    const caFile = abs(v.caFile);
-    const subscriptionPasswordFile = abs(v.subscriptionPasswordFile);
-    return {
-      ...v,
-      passwordFile,
-      ...(caFile === undefined ? {} : { caFile }),
-      ...(subscriptionPasswordFile === undefined ? {} : { subscriptionPasswordFile }),
-    };
-  });
-  if (issues.length > 0) throw configError(file, source, issues, ROLLOUT_HINT);
-  return {
-    file,
-    ...(parsed.data.library === undefined ? {} : { library: parsed.data.library }),
-    vcenters,
-    stores,
-  };
+  return rolloutOf(parseConfig(content, file), file);
 }
 
 /** The URL at which a store (a bucket and prefix) serves a library's lib.json. */
 export function storeLibJsonUrl(store: { location: string; endpoint?: string; region?: string }): string {
-  const loc = parseLocation(store.location, {
-    ...(store.endpoint === undefined ? {} : { endpoint: store.endpoint }),
-    ...(store.region === undefined ? {} : { region: store.region }),
-  });
+  const loc = parseLocation(store.location, locationDefaults(store));
   if (loc.kind !== 's3')
     throw badInput('A replica to subscribe to must be an s3:// location', store.location);
   const key = `${loc.prefix === '' ? '' : `${loc.prefix.split('/').map(encodeURIComponent).join('/')}/`}lib.json`;
@@ -370,7 +281,7 @@ async function rollout(mode: OutputMode, flags: SubscribeFlags): Promise<number>
   const results: RolloutResult[] = [];
   const syncTimeoutMs = parseDuration(flags.syncTimeout, '--sync-timeout');
   for (const target of targets) {
-    const libraries = target.libraries ?? [config.library!];
+    const libraries = target.libraries ?? [config.library];
     const fail = (library: string, e: unknown): void => {
       const error =
         e instanceof ClaasError

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ClaasError, badInput } from '../../errors.js';
-import { fsyncDir, renameDurably, tempPathFor } from '../../util/fs-atomic.js';
+import { fsyncDir, writeFileAtomic } from '../../util/fs-atomic.js';
 import { dirname } from 'node:path';
 
 export const TENANTS_FORMAT = 'claas.tenants/1';
@@ -185,19 +185,7 @@ export async function readTenants(path: string): Promise<TenantsFile> {
 
 /** Writes the tenants file atomically and durably with mode 0600 (it holds password hashes). */
 export async function writeTenants(path: string, file: TenantsFile): Promise<void> {
-  const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify(file, null, 2)}\n`);
-    await fh.chmod(0o600); // regardless of the umask
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await renameDurably(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
 }
 
 const LOCK_STALE_MS = 30_000;

@@ -68,7 +68,7 @@ replicas:
   - name: us-west
     location: s3://claas-west/templates
     region: us-west-2
-    mode: native
+    mode: mirror
 vcenters:
   - name: phl-vc01
     server: vc01.phl.example.test
@@ -120,16 +120,18 @@ test('the vcenters: section: defaults, relative paths, and the URL each vCenter 
 });
 
 test('vcenters: mistakes are reported with their line and column', () => {
-  const bad = (text: string) => () => parseRollout(text, 'claas.yaml');
+  // subscribe --config reads claas.yaml with the configuration loader: library and origin are required.
+  const head = 'library: templates\norigin:\n  location: s3://claas-origin/templates\n';
+  const bad = (text: string) => () => parseRollout(head + text, 'claas.yaml');
   assert.throws(
     bad('vcenters:\n  - name: a\n    server: s\n    user: u\n    passwordFile: p\n'),
-    /claas\.yaml:2:5: vcenters\[0\]: give exactly one of gateway, url or replica/,
+    /claas\.yaml:5:5: vcenters\[0\]: give exactly one of gateway, url or replica/,
   );
   assert.throws(
     bad(
       'vcenters:\n  - name: a\n    server: s\n    user: u\n    userEnv: U\n    passwordFile: p\n    gateway: g\n    libraries: [x]\n',
     ),
-    /claas\.yaml:5:14: vcenters\[0\]\.userEnv: give exactly one of user or userEnv/,
+    /claas\.yaml:8:14: vcenters\[0\]\.userEnv: give exactly one of user or userEnv/,
   );
   assert.throws(
     bad(
@@ -138,9 +140,13 @@ test('vcenters: mistakes are reported with their line and column', () => {
     /vcenters\[0\]\.replica: no replica "nowhere"/,
   );
   assert.throws(
-    bad('vcenters:\n  - name: a\n    server: s\n    user: u\n    passwordFile: p\n    gateway: g\n'),
-    /vcenters\[0\]: libraries is missing/,
+    bad(
+      'vcenters:\n  - name: a\n    server: s\n    user: u\n    passwordFile: p\n    gateway: g\n' +
+        '  - name: A\n    server: s\n    user: u\n    passwordFile: p\n    gateway: g\n',
+    ),
+    /claas\.yaml:10:11: vcenters\[1\]\.name: "A" is listed twice/,
   );
+  assert.throws(bad(''), /claas\.yaml has no vcenters: section/);
   assert.throws(
     bad('vcenters:\n  - name: a\n    server: s\n    user: u\n    password: hunter2\n    gateway: g\n'),
     /credentials do not belong in the configuration/,
