@@ -11,8 +11,9 @@ started=$(date +%s)
 bash scripts/ensure-built.sh
 npm run --silent lint
 
-# Debian tools the tests use to validate generated content (VMDK, ISO) and to stand in for subscribers.
-bash scripts/test-env/apt.sh qemu-utils genisoimage
+# Debian tools the tests use to validate generated content (VMDK, ISO) and to stand in for subscribers,
+# and Chromium (with a font to render text) for the dashboard's browser tests.
+bash scripts/test-env/apt.sh qemu-utils genisoimage chromium fonts-dejavu-core
 
 if [ "${CLAAS_SKIP_PEERS:-}" != 1 ]; then
   if [ "${CLAAS_KEEP_PEERS:-}" != 1 ]; then
