@@ -233,11 +233,18 @@ function matches(e: StoredAuditEntry, q: AuditQuery): boolean {
   return true;
 }
 
+/**
+ * Parsed entries by key, kept between reads by a long-running reader (the gateway's dashboard): entries are
+ * immutable objects, so a key read once is never read again.
+ */
+export type AuditCache = Map<string, StoredAuditEntry | { key: string; problem: string }>;
+
 /** Reads the audit log (filtered), oldest first. */
 export async function readAudit(
   store: ObjectStore,
   query: AuditQuery = {},
   now: Date = new Date(),
+  cache?: AuditCache,
 ): Promise<AuditReadResult> {
   const keys: string[] = [];
   for (const prefix of prefixesSince(query.since, now)) {
@@ -245,15 +252,24 @@ export async function readAudit(
   }
   const unreadable: AuditReadResult['unreadable'] = [];
   const loaded = await mapLimited(keys, 16, async (key) => {
-    const bytes = await store.readBytes(key);
-    if (bytes === undefined) return undefined; // deleted between list and read
-    const parsed = parseEntry(bytes.toString('utf8'));
-    if (typeof parsed === 'string') {
-      unreadable.push({ key, problem: parsed });
+    let known = cache?.get(key);
+    if (known === undefined) {
+      const bytes = await store.readBytes(key);
+      if (bytes === undefined) return undefined; // deleted between list and read
+      const parsed = parseEntry(bytes.toString('utf8'));
+      known = typeof parsed === 'string' ? { key, problem: parsed } : { ...parsed, key };
+      cache?.set(key, known);
+    }
+    if ('problem' in known) {
+      unreadable.push(known);
       return undefined;
     }
-    return { ...parsed, key };
+    return known;
   });
+  if (cache !== undefined) {
+    const listed = new Set(keys);
+    for (const key of cache.keys()) if (!listed.has(key)) cache.delete(key);
+  }
   const entries = loaded
     .filter((e): e is StoredAuditEntry => e !== undefined && matches(e, query))
     .sort(compareAudit);

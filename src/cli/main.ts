@@ -2,7 +2,6 @@
 // The claas command line: parses arguments and hands each command to its module in ./commands.
 
 import { Command } from 'commander';
-import { createRequire } from 'node:module';
 import { registerPublish } from './commands/publish.js';
 import { registerServe } from './commands/serve.js';
 import { registerVerify } from './commands/verify.js';
@@ -22,8 +21,7 @@ import { registerAccess } from './commands/access.js';
 import { registerReplication } from './commands/replication.js';
 import { registerMirror } from './commands/mirror.js';
 import { registerStatus } from './commands/status.js';
-
-const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+import { CLAAS_VERSION } from './version.js';
 
 const program = new Command();
 program
@@ -31,7 +29,7 @@ program
   .description(
     'Content Library as a Service: publish vSphere Content Libraries to folders and S3, serve them to vCenter',
   )
-  .version(pkg.version)
+  .version(CLAAS_VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(str) });
 

@@ -91,11 +91,19 @@ export const GatewaySchema = z.strictObject({
     .optional(),
 });
 
+/** First URL segments the gateway uses itself: no library can be named so. */
+export const RESERVED_LIBRARY_NAMES = ['api', 'ui', 'healthz', 'metrics'] as const;
+
 export const ConfigSchema = z.strictObject({
-  library: z.string().regex(NAME_RE, {
-    error:
-      'a library name is 1-63 letters, digits, ".", "_" or "-" (it names the library in gateway URLs and replication rule ids)',
-  }),
+  library: z
+    .string()
+    .regex(NAME_RE, {
+      error:
+        'a library name is 1-63 letters, digits, ".", "_" or "-" (it names the library in gateway URLs and replication rule ids)',
+    })
+    .refine((n) => !(RESERVED_LIBRARY_NAMES as readonly string[]).includes(n.toLowerCase()), {
+      error: `${RESERVED_LIBRARY_NAMES.join(', ')} are the gateway's own paths: choose another library name`,
+    }),
   origin: OriginSchema,
   replicas: z.array(ReplicaSchema).optional(),
   gateway: GatewaySchema.optional(),

@@ -138,6 +138,18 @@ export function sendStatus(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** A JSON answer made in memory, never cached (health, admin API). */
+export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, doc: unknown): void {
+  const body = Buffer.from(`${JSON.stringify(doc)}\n`);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(body.length),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 async function serve(
   store: ObjectStore,
   basePath: string,

@@ -14,10 +14,12 @@ import { generateSelfSigned } from '../../gateway/tls.js';
 import { startGateway } from '../../gateway/multi/gateway.js';
 import type { Gateway, GatewayLibrary } from '../../gateway/multi/gateway.js';
 import {
+  dashboardSources,
   loadGatewaySettings,
   openGatewayLibraries,
   readAdminPassword,
 } from '../../gateway/multi/from-config.js';
+import { CLAAS_VERSION } from '../version.js';
 import type { GatewaySettings } from '../../gateway/multi/from-config.js';
 import { readTenants } from '../../gateway/multi/tenants.js';
 import { VCSP_USER } from '../../gateway/auth.js';
@@ -33,6 +35,7 @@ interface GatewayFlags {
   tlsKey?: string;
   selfSigned?: boolean;
   refresh: string;
+  statusRefresh: string;
   drainTimeout: string;
   headersTimeout: string;
   idleTimeout: string;
@@ -150,6 +153,11 @@ export function registerGateway(program: Command): void {
     .option('--self-signed', 'serve HTTPS with a self-signed certificate kept beside the configuration')
     .option('--refresh <duration>', 'how often each replica is checked for new complete versions', '10s')
     .option(
+      '--status-refresh <duration>',
+      "how often the dashboard re-checks every store's consistency while someone looks at it",
+      '15s',
+    )
+    .option(
       '--drain-timeout <duration>',
       'on SIGTERM, how long transfers in flight may take to finish',
       '30s',
@@ -197,6 +205,11 @@ export function registerGateway(program: Command): void {
             tenants: tenants.tenants,
             ...(adminPassword === undefined ? {} : { adminPassword }),
             replicas: { refreshMs, maxBackoffMs: Math.max(refreshMs, 60_000) },
+            dashboard: {
+              sources: dashboardSources(settings),
+              version: CLAAS_VERSION,
+              refreshMs: parseDuration(flags.statusRefresh, '--status-refresh'),
+            },
             ...(flags.accessLog === false ? {} : { onRequest: (e) => log.info({ ...e, msg: 'request' }) }),
             onEvent: (e) =>
               e.event === 'down' ? log.warn(e, `replica ${e.event}`) : log.info(e, `replica ${e.event}`),
@@ -206,6 +219,7 @@ export function registerGateway(program: Command): void {
           throw e;
         }
         const urls = gateway.urls();
+        const dashboardUrl = gateway.server.url.replace(/\/lib\.json$/, '/ui/');
         const prefer = Object.fromEntries(libraries.map((l) => [l.name, l.replicas.map((r) => r.name)]));
         if (mode.json) {
           printJson({
@@ -218,6 +232,7 @@ export function registerGateway(program: Command): void {
             tenants: tenants.tenants.length,
             tenantsFile: tenantsFile(),
             prefer,
+            dashboard: adminPassword === undefined ? null : dashboardUrl,
             pid: process.pid,
           });
         } else {
@@ -236,6 +251,12 @@ export function registerGateway(program: Command): void {
               mode,
               'no tenant can subscribe yet: claas tenant add <name> --library <library> --config ...',
             );
+          say(
+            mode,
+            adminPassword === undefined
+              ? 'dashboard: off (set gateway.admin.passwordFile in claas.yaml to turn it on)'
+              : `dashboard: ${dashboardUrl}   (user "admin", password from ${settings.gateway.admin?.passwordFile ?? ''})`,
+          );
           say(mode, 'health: /healthz   metrics: /metrics   reload: kill -HUP ' + String(process.pid));
         }
 
@@ -277,6 +298,7 @@ export function registerGateway(program: Command): void {
                 tenants: nextTenants.tenants,
                 adminPassword: nextAdmin ?? null,
                 libraries: opened,
+                dashboardSources: dashboardSources(next),
               });
               opened = [];
               settings = next;

@@ -14,6 +14,7 @@ import type { ClaasConfig, GatewayConfig, OriginConfig, ReplicaConfig } from '..
 import type { S3StoreOptions } from '../../store/s3.js';
 import type { ObjectStore, S3Location } from '../../store/types.js';
 import type { GatewayLibrary } from './gateway.js';
+import type { MatrixSource } from '../admin/replica-matrix.js';
 
 export interface GatewaySettings {
   /** The configurations, in the order given. */
@@ -96,6 +97,28 @@ export async function openGatewayLibraries(settings: GatewaySettings): Promise<G
     libraries.push({ name: config.library, replicas });
   }
   return libraries;
+}
+
+/**
+ * What the dashboard's replica matrix and audit feed read: each configuration with an opener for any of its
+ * stores (origin or replica, by name) as the gateway reaches it. Each check opens and closes its own stores.
+ */
+export function dashboardSources(settings: GatewaySettings): MatrixSource[] {
+  return settings.configs.map((config) => {
+    const profile = (config.gateway ?? settings.gateway).profile;
+    return {
+      library: config.library,
+      config,
+      async open(name: string): Promise<ObjectStore> {
+        const store = [config.origin, ...config.replicas].find((s) => s.name === name);
+        if (store === undefined) {
+          throw new ClaasError('NOT_FOUND', `${config.file} names no store "${name}"`, { input: name });
+        }
+        const { openS3Store } = await import('../../store/s3.js');
+        return openS3Store(gatewayLocation(store, profile), { maxAttempts: 2, connectionTimeoutMs: 3_000 });
+      },
+    };
+  });
 }
 
 /** The admin password (first line of gateway.admin.passwordFile), when configured. */

@@ -17,6 +17,12 @@ import { FailureThrottle } from './throttle.js';
 import type { ThrottleOptions } from './throttle.js';
 import type { TenantRecord } from './tenants.js';
 import type { ObjectStore } from '../../store/types.js';
+import type { AdminContext } from '../admin/api.js';
+import { AuditFeed } from '../admin/audit-feed.js';
+import { ReplicaMatrix } from '../admin/replica-matrix.js';
+import type { MatrixOptions, MatrixSource } from '../admin/replica-matrix.js';
+import { TenantActivity } from '../admin/tenant-activity.js';
+import { loadUiAssets } from '../admin/ui-assets.js';
 
 export interface GatewayLibrary {
   name: string;
@@ -35,6 +41,21 @@ export interface GatewayOptions extends ListenOptions {
   auth?: TenantAuthOptions;
   onRequest?: (e: GatewayAccessEntry) => void;
   onEvent?: (e: ReplicaEvent) => void;
+  /**
+   * The dashboard at /ui/ and its API at /api/ (shown only with adminPassword): each library's configuration
+   * and store opener for the replica matrix and the audit log.
+   */
+  dashboard?: DashboardOptions;
+}
+
+export interface DashboardOptions extends MatrixOptions {
+  sources: MatrixSource[];
+  /** claas's version, shown by the dashboard. */
+  version: string;
+  /** How often the page polls the API (default 5 s). */
+  pollSeconds?: number;
+  /** Where the dashboard's files are (default: ui/ of the package). */
+  uiDir?: string;
 }
 
 export interface Gateway {
@@ -54,6 +75,8 @@ export interface Gateway {
     tenants?: TenantRecord[];
     libraries?: GatewayLibrary[];
     adminPassword?: string | null;
+    /** The dashboard's sources for the new configuration. */
+    dashboardSources?: MatrixSource[];
   }): Promise<{ unused: ObjectStore[]; retired: ObjectStore[] }>;
   /** Stops listening, lets transfers in flight finish (at most graceMs), stops probing. */
   shutdown(graceMs: number): Promise<void>;
@@ -100,7 +123,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     signatures.set(lr.library, sig);
   }
   const auth = new TenantAuthenticator(o.tenants, o.auth);
+  const assets = o.dashboard === undefined ? undefined : await loadUiAssets(o.dashboard.uiDir);
   const ctx: GatewayContext = {
+    activity: new TenantActivity(),
     libraries,
     auth,
     clientThrottle: new FailureThrottle({ limit: 10, windowMs: 60_000, ...o.throttle?.client }),
@@ -120,6 +145,22 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     throw e;
   }
   const base = server.url.replace(/\/lib\.json$/, '');
+  if (o.dashboard !== undefined && assets !== undefined) {
+    const d = o.dashboard;
+    const api: AdminContext = {
+      get libraries() {
+        return ctx.libraries;
+      },
+      auth: ctx.auth,
+      activity: ctx.activity,
+      matrix: new ReplicaMatrix(d.sources, d),
+      audit: new AuditFeed(d.sources, d),
+      version: d.version,
+      refreshSeconds: d.pollSeconds ?? 5,
+      urlOf: (library) => `${base}/${library}/lib.json`,
+    };
+    ctx.dashboard = { api, assets };
+  }
 
   return {
     server,
@@ -133,6 +174,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       if (next.tenants !== undefined) ctx.auth.setTenants(next.tenants);
       if (next.adminPassword === null) delete ctx.adminDigest;
       else if (next.adminPassword !== undefined) ctx.adminDigest = adminDigest(next.adminPassword);
+      if (next.dashboardSources !== undefined && ctx.dashboard !== undefined) {
+        ctx.dashboard.api.matrix.setSources(next.dashboardSources);
+        ctx.dashboard.api.audit.setSources(next.dashboardSources);
+      }
       if (next.libraries === undefined) return { unused, retired };
       checkLibraries(next.libraries);
       const fresh = new Map<string, LibraryReplicas>();

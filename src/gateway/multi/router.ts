@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isClaasError } from '../../errors.js';
 import { WWW_AUTHENTICATE } from '../auth.js';
-import { sendStatus, serveKey } from '../handler.js';
+import { sendJson, sendStatus, serveKey } from '../handler.js';
 import type { AccessLogEntry, Served, VcspHandler } from '../handler.js';
 import { keyForRequest, MAX_URL_BYTES } from '../request-path.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -19,6 +19,11 @@ import { parseCredentials } from './tenant-auth.js';
 import type { TenantAuthenticator } from './tenant-auth.js';
 import type { FailureThrottle } from './throttle.js';
 import type { TenantRecord } from './tenants.js';
+import { serveApi } from '../admin/api.js';
+import type { AdminContext } from '../admin/api.js';
+import type { TenantActivity } from '../admin/tenant-activity.js';
+import { serveUiAsset } from '../admin/ui-assets.js';
+import type { UiAsset } from '../admin/ui-assets.js';
 
 /** One request, as the access log records it: the VCSP core's entry plus who, what and from where. */
 export interface GatewayAccessEntry extends AccessLogEntry {
@@ -29,6 +34,8 @@ export interface GatewayAccessEntry extends AccessLogEntry {
   replica?: string;
   /** The version lib.json was served as. */
   version?: number;
+  /** An administrator's request (dashboard, API). */
+  admin?: boolean;
 }
 
 /** What the handler reads on every request; the gateway swaps its parts on reload. */
@@ -38,8 +45,13 @@ export interface GatewayContext {
   clientThrottle: FailureThrottle;
   tenantThrottle: FailureThrottle;
   metrics: GatewayMetrics;
-  /** SHA-256 of "admin:<password>" for /metrics; undefined: /metrics only from loopback addresses. */
+  /** SHA-256 of "admin:<password>" for /metrics and the dashboard; undefined: /metrics only from loopback
+   * addresses, no dashboard. */
   adminDigest?: Buffer;
+  /** What each tenant fetched since the gateway started. */
+  activity: TenantActivity;
+  /** The dashboard at /ui/ and its API at /api/ (docs/api.md); undefined: off. */
+  dashboard?: { api: AdminContext; assets: Map<string, UiAsset> };
   onRequest?: (e: GatewayAccessEntry) => void;
 }
 
@@ -63,16 +75,6 @@ function basicDigest(header: string | undefined): Buffer {
   const m = /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header ?? '');
   const given = m === null ? '' : Buffer.from(m[1]!, 'base64').toString('utf8');
   return createHash('sha256').update(given, 'utf8').digest();
-}
-
-function sendJson(req: IncomingMessage, res: ServerResponse, status: number, doc: unknown): void {
-  const body = Buffer.from(`${JSON.stringify(doc)}\n`);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(body.length),
-    'Cache-Control': 'no-store',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function retryAfter(ms: number): Record<string, string> {
@@ -132,6 +134,7 @@ export function createGatewayHandler(ctx: GatewayContext): VcspHandler {
       if (served.view?.replica !== undefined) entry.replica = served.view.replica;
       if (served.view?.version !== undefined) entry.version = served.view.version;
       ctx.metrics.requests.inc({ code: String(res.statusCode) });
+      if (entry.tenant !== undefined) ctx.activity.record(entry.tenant, entry.bytes);
       if (entry.tenant !== undefined && entry.library !== undefined && entry.bytes > 0) {
         ctx.metrics.bytes.inc(
           { tenant: entry.tenant, library: entry.library, replica: entry.replica ?? '' },
@@ -178,6 +181,9 @@ async function route(
     return sendJson(req, res, h.status, h.doc);
   }
   if (path === '/metrics') return metrics(ctx, req, res, entry);
+  if (path === '/ui' || path.startsWith('/ui/') || path === '/api' || path.startsWith('/api/')) {
+    return dashboard(ctx, req, res, entry, path, cut < 0 ? '' : raw.slice(cut + 1));
+  }
 
   const creds = parseCredentials(req.headers.authorization);
   if (creds.kind === 'none') return sendStatus(req, res, 401, { 'WWW-Authenticate': WWW_AUTHENTICATE });
@@ -228,6 +234,34 @@ async function route(
   await serveKey(served.view, target.key, req, res, served);
 }
 
+/**
+ * Checks the admin password (user "admin"), throttled like tenants' passwords; answers 429 or 401 itself
+ * and returns false when the request may not go on.
+ */
+function adminAuthorized(
+  ctx: GatewayContext,
+  digest: Buffer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: GatewayAccessEntry,
+): boolean {
+  const wait = ctx.clientThrottle.retryAfterMs(entry.remote);
+  if (wait > 0) {
+    ctx.metrics.throttled.inc({ scope: 'client' });
+    sendStatus(req, res, 429, retryAfter(wait));
+    return false;
+  }
+  if (timingSafeEqual(basicDigest(req.headers.authorization), digest)) return true;
+  if (req.headers.authorization !== undefined) {
+    ctx.clientThrottle.fail(entry.remote);
+    ctx.metrics.authFailures.inc({ reason: 'admin' });
+  }
+  sendStatus(req, res, 401, { 'WWW-Authenticate': ADMIN_AUTHENTICATE });
+  return false;
+}
+
+const ADMIN_AUTHENTICATE = 'Basic realm="claas admin"';
+
 function metrics(
   ctx: GatewayContext,
   req: IncomingMessage,
@@ -237,20 +271,8 @@ function metrics(
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendStatus(req, res, 405, { Allow: 'GET, HEAD' });
   if (ctx.adminDigest === undefined) {
     if (!isLoopback(entry.remote)) return sendStatus(req, res, 404);
-  } else {
-    const wait = ctx.clientThrottle.retryAfterMs(entry.remote);
-    if (wait > 0) {
-      ctx.metrics.throttled.inc({ scope: 'client' });
-      return sendStatus(req, res, 429, retryAfter(wait));
-    }
-    const same = timingSafeEqual(basicDigest(req.headers.authorization), ctx.adminDigest);
-    if (!same) {
-      if (req.headers.authorization !== undefined) {
-        ctx.clientThrottle.fail(entry.remote);
-        ctx.metrics.authFailures.inc({ reason: 'admin' });
-      }
-      return sendStatus(req, res, 401, { 'WWW-Authenticate': 'Basic realm="claas admin"' });
-    }
+  } else if (!adminAuthorized(ctx, ctx.adminDigest, req, res, entry)) {
+    return;
   }
   const body = Buffer.from(ctx.metrics.render());
   res.writeHead(200, {
@@ -259,4 +281,22 @@ function metrics(
     'Cache-Control': 'no-store',
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** /ui/ (the dashboard's files) and /api/ (its JSON API): admin only; 404 when no admin password is set. */
+async function dashboard(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: GatewayAccessEntry,
+  path: string,
+  query: string,
+): Promise<void> {
+  const board = ctx.dashboard;
+  if (board === undefined || ctx.adminDigest === undefined) return sendStatus(req, res, 404);
+  if (!adminAuthorized(ctx, ctx.adminDigest, req, res, entry)) return;
+  entry.admin = true;
+  if (path.startsWith('/api')) return serveApi(board.api, path, new URLSearchParams(query), req, res);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendStatus(req, res, 405, { Allow: 'GET, HEAD' });
+  serveUiAsset(board.assets, path, req, res);
 }

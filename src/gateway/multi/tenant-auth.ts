@@ -67,6 +67,11 @@ export class TenantAuthenticator {
     return this.byKeyId.size;
   }
 
+  /** The tenants, by name (records hold password hashes: never send them anywhere). */
+  tenants(): TenantRecord[] {
+    return [...this.byKeyId.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   private mac(password: string): Buffer {
     return createHmac('sha256', this.macKey).update(password, 'utf8').digest();
   }

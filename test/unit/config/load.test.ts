@@ -141,6 +141,13 @@ test('each mistake is reported as file:line:col: path: problem', () => {
       ['claas.yaml:5:3: origin.colour: unknown field; fields here: location, endpoint, region, credentials,'],
     ],
     [
+      'a library named like a gateway path',
+      edit(1, 'library: ui'),
+      [
+        "claas.yaml:1:10: library: api, ui, healthz, metrics are the gateway's own paths: choose another library name",
+      ],
+    ],
+    [
       'duplicate replica names',
       edit(14, '  - name: west'),
       ['claas.yaml:14:11: replicas[1].name: replica name "west" is already used by replicas[0]'],
