@@ -201,8 +201,8 @@ start_cluster() {
   radosgw_admin period update --commit
 
   log "starting radosgw on $east and $west"
-  radosgw -c "$CONF" -n client.rgw.east --rgw-zone=us-east-1 --rgw-frontends="beast endpoint=127.0.0.1:$EAST_PORT" 9>&-
-  radosgw -c "$CONF" -n client.rgw.west --rgw-zone=us-west-2 --rgw-frontends="beast endpoint=127.0.0.1:$WEST_PORT" 9>&-
+  radosgw -c "$CONF" -n client.rgw.east --rgw-zone=us-east-1 --rgw-frontends="beast endpoint=127.0.0.1:$EAST_PORT tcp_nodelay=1" 9>&-
+  radosgw -c "$CONF" -n client.rgw.west --rgw-zone=us-west-2 --rgw-frontends="beast endpoint=127.0.0.1:$WEST_PORT tcp_nodelay=1" 9>&-
 
   log "creating users publisher, subscriber (no buckets of its own), client-a"
   create_user publisher "claas publisher" "$PUBLISHER_KEY" "$PUBLISHER_SECRET"

@@ -194,7 +194,7 @@ export async function startExtraWestRgw(
       '-n',
       name,
       '--rgw-zone=us-west-2',
-      `--rgw-frontends=beast endpoint=127.0.0.1:${p}`,
+      `--rgw-frontends=beast endpoint=127.0.0.1:${p} tcp_nodelay=1`,
       '--rgw_run_sync_thread=false',
     ],
     { stdio: 'ignore' },
