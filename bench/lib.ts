@@ -110,9 +110,12 @@ export interface FirstAndNoop {
 }
 
 /** Runs a tool twice (the first run, then a no-op re-run) and says both times on stderr. */
-export async function firstAndNoop(name: string, run: () => Promise<Timed>): Promise<FirstAndNoop> {
-  const first = await run();
-  const noop = await run();
+export async function firstAndNoop(
+  name: string,
+  run: (noop: boolean) => Promise<Timed>,
+): Promise<FirstAndNoop> {
+  const first = await run(false);
+  const noop = await run(true);
   process.stderr.write(`${name}: ${fmtMs(first.ms)} first, ${fmtMs(noop.ms)} no-op\n`);
   return { name, first, noop };
 }
