@@ -8,9 +8,9 @@ import { badInput } from '../errors.js';
 import { fsError } from './fs-errors.js';
 import { hashOvaMembers, type OvaMember } from './ova.js';
 import { buildOvfItem } from './ovf-item.js';
-import { mapLimited } from '../util/pool.js';
+import { Limiter, mapLimited } from '../util/pool.js';
 import { planSource, type ItemPlan, type PlannedFile } from './scan-plan.js';
-import type { ContentWarning, SourceFile, SourceItem } from './types.js';
+import type { ContentWarning, HashedFile, ScannedStat, SourceFile, SourceItem } from './types.js';
 import { compareNames } from './names.js';
 
 export interface ScanProgress {
@@ -24,6 +24,8 @@ export interface ScanProgress {
 
 export interface ScanOptions {
   hashCache?: HashCache;
+  /** Each whole file hashed now (not from the cache), as soon as its hash is known. */
+  onFileHashed?: (f: HashedFile) => void;
   onProgress?: (e: ScanProgress) => void;
   signal?: AbortSignal;
 }
@@ -46,11 +48,20 @@ export interface ScanResult {
 
 /** Files hashed at once: enough to overlap I/O latency, few enough not to thrash a disk. */
 const PARALLEL_FILES = 3;
+/**
+ * Large files are hashed one at a time: hashing runs on one thread anyway, and a large file that is done
+ * early can start uploading while the others are hashed (early uploads) instead of all finishing together.
+ */
+const LARGE_FILE = 16 * 1024 * 1024;
 
-type Job = { kind: 'file'; file: PlannedFile } | { kind: 'ova'; plan: Extract<ItemPlan, { kind: 'ova' }> };
+type Job =
+  | { kind: 'file'; file: PlannedFile; item: string }
+  | { kind: 'ova'; plan: Extract<ItemPlan, { kind: 'ova' }> };
 
 interface JobResult {
   sha256?: string;
+  /** The file's stat when it was hashed (or found in the cache). */
+  stat?: ScannedStat;
   members?: OvaMember[];
 }
 
@@ -63,7 +74,9 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
   const abs = resolve(root);
   const { plans, warnings } = await planSource(abs);
   const jobs: Job[] = plans.flatMap((p): Job[] =>
-    p.kind === 'ova' ? [{ kind: 'ova', plan: p }] : p.files.map((file) => ({ kind: 'file', file })),
+    p.kind === 'ova'
+      ? [{ kind: 'ova', plan: p }]
+      : p.files.map((file) => ({ kind: 'file', file, item: p.name })),
   );
   const total = jobs.reduce((n, j) => n + jobBytes(j), 0);
   const stats: ScanStats = { files: 0, bytes: 0, hashedBytes: 0, cachedFiles: 0 };
@@ -77,6 +90,7 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
     };
   };
 
+  const oneLarge = new Limiter(1);
   try {
     const results = await mapLimited(
       jobs,
@@ -96,7 +110,8 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
         const { path, size } = job.file;
         const onProgress = tracker(path);
         try {
-          const r = await hashWithCache(opts.hashCache, path, { signal, onProgress });
+          const hash = () => hashWithCache(opts.hashCache, path, { signal, onProgress });
+          const r = size >= LARGE_FILE ? await oneLarge.run(hash) : await hash();
           if (r.stat.size !== size) {
             throw badInput(
               `${path} changed size while claas was scanning`,
@@ -108,8 +123,17 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
           if (r.cached) {
             stats.cachedFiles++;
             onProgress(size);
+          } else {
+            opts.onFileHashed?.({
+              item: job.item,
+              name: job.file.name,
+              path,
+              size,
+              sha256: r.sha256,
+              stat: r.stat,
+            });
           }
-          return { sha256: r.sha256 };
+          return { sha256: r.sha256, stat: r.stat };
         } catch (e) {
           throw fsError(e, path);
         }
@@ -128,12 +152,15 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
               sha256: m.sha256,
               origin: { kind: 'file-range', path: plan.sourcePath, offset: m.offset, length: m.size },
             }))
-          : plan.files.map((f) => ({
-              name: f.name,
-              size: f.size,
-              sha256: results[next++]!.sha256!,
-              origin: { kind: 'file', path: f.path },
-            }));
+          : plan.files.map((f) => {
+              const r = results[next++]!;
+              const origin: SourceFile['origin'] = {
+                kind: 'file',
+                path: f.path,
+                ...(r.stat === undefined ? {} : { stat: r.stat }),
+              };
+              return { name: f.name, size: f.size, sha256: r.sha256!, origin };
+            });
       const descriptorName = plan.descriptorName;
       if (descriptorName !== undefined) {
         const r = await buildOvfItem({

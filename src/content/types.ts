@@ -14,9 +14,30 @@ export interface SourceFile {
   origin: FileOrigin;
 }
 
+/**
+ * The stat of a local file when claas computed its SHA-256 (the scan): while the file keeps it, the hash
+ * still describes its bytes (the hash cache's rule), so an upload need not hash the file again.
+ */
+export interface ScannedStat {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** A whole local file the scan has just hashed (its hash did not come from the cache). */
+export interface HashedFile {
+  /** The item (folder) it belongs to, and its name in the item. */
+  item: string;
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  stat: ScannedStat;
+}
+
 export type FileOrigin =
   /** A whole local file. */
-  | { kind: 'file'; path: string }
+  | { kind: 'file'; path: string; stat?: ScannedStat }
   /** A byte range of a local file (an OVA member: tar members are stored contiguously). */
   | { kind: 'file-range'; path: string; offset: number; length: number }
   /** Bytes already in the destination store at `key` (a rollback, a staged import): copied, not uploaded. */

@@ -3,6 +3,7 @@
 // -> lib.json). Every key but lib.json is immutable, so a crash at any moment leaves the previous version
 // whole; a re-run finds the files already there (content-addressed keys) and sends only what is missing.
 
+import type { EarlyUploads } from './early-uploads.js';
 import { basename } from 'node:path';
 import type { ObjectStore, PutSource, StoredObject } from '../store/types.js';
 import type { ItemJson, LibJson, VersionSnapshot } from '../vcsp/types.js';
@@ -47,6 +48,8 @@ export interface PublishOptions {
   /** Skip the garbage collection that follows a commit. */
   noGc?: boolean;
   concurrency?: number;
+  /** Uploads the CLI started while the scan was hashing (early-uploads.ts); taken instead of new ones. */
+  early?: Pick<EarlyUploads, 'has' | 'take'>;
   publisher?: string;
   onEvent?: EventSink;
   signal?: AbortSignal;
@@ -145,7 +148,7 @@ function putSourceFor(store: ObjectStore, file: SourceFile, targetKey: string): 
   const o = file.origin;
   switch (o.kind) {
     case 'file':
-      return { kind: 'file', path: o.path };
+      return { kind: 'file', path: o.path, ...(o.stat === undefined ? {} : { stat: o.stat }) };
     case 'file-range':
       return { kind: 'file', path: o.path, offset: o.offset, length: o.length };
     case 'stream':
@@ -249,8 +252,11 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
     });
     const versioned = withVersionedHrefs(next, previous);
     const present = await listKeys(store);
-    const toUpload = next.newFiles.filter((f) => present.get(f.key)?.size !== f.file.size);
-    const reused = next.newFiles.filter((f) => present.get(f.key)?.size === f.file.size);
+    // A file this run started uploading early counts as uploaded, wherever its upload is now.
+    const sent = (f: { key: string; file: { size: number } }): boolean =>
+      options.early?.has(f.key) === true || present.get(f.key)?.size !== f.file.size;
+    const toUpload = next.newFiles.filter(sent);
+    const reused = next.newFiles.filter((f) => !sent(f));
     const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
     for (const c of next.changes) counts[c.kind] += 1;
     onEvent({
@@ -300,7 +306,16 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
         onEvent({ type: 'file-start', key: f.key, size: f.file.size });
         // Bytes already in this store (a staged import, a rollback): a server-side copy when the store can.
         const from = src.origin.kind === 'stored' && src.origin.key !== f.key ? src.origin.key : undefined;
-        if (from !== undefined && store.copyWithin !== undefined) {
+        const early = options.early?.take(f.key);
+        if (
+          early !== undefined &&
+          (await early.then(
+            () => true,
+            () => false,
+          ))
+        ) {
+          onEvent({ type: 'file-progress', key: f.key, bytes: f.file.size });
+        } else if (from !== undefined && store.copyWithin !== undefined) {
           await store.copyWithin(from, f.key);
         } else {
           await store.put(f.key, putSourceFor(store, src, f.key), {

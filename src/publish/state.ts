@@ -7,7 +7,7 @@ import type { ItemJson, LibJson, VersionSnapshot } from '../vcsp/types.js';
 import { parseItemJson, parseItemsJson, parseLibJson, parseSnapshot } from '../vcsp/schema.js';
 import { hrefToKey } from '../vcsp/hrefs.js';
 import { ClaasError } from '../errors.js';
-import { LIB_KEY, isInternalKey, snapshotKey } from './layout.js';
+import { LIB_KEY, isClaasManagedKey, isInternalKey, snapshotKey } from './layout.js';
 
 export type LibraryState =
   | { kind: 'empty' }
@@ -31,9 +31,13 @@ export async function readSnapshot(
   return readJsonKey(store, snapshotKey(version), parseSnapshot);
 }
 
+/**
+ * A key claas did not write. claas's own keys without a lib.json are a first publish under way or
+ * interrupted (content-addressed files go up before anything references them): publishing goes on there.
+ */
 async function hasForeignContent(store: ObjectStore): Promise<string | undefined> {
   for await (const obj of store.list('')) {
-    if (!isInternalKey(obj.key)) return obj.key;
+    if (!isInternalKey(obj.key) && !isClaasManagedKey(obj.key)) return obj.key;
   }
   return undefined;
 }

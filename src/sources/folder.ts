@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { ClaasError } from '../errors.js';
 import { scanSource } from '../content/scan.js';
+import type { ScanOptions } from '../content/scan.js';
 import { HashCache, defaultHashCachePath } from '../content/hash-cache.js';
 import type { PublishInput } from '../publish/publish.js';
 import { defaultLibraryName } from '../publish/publish.js';
@@ -15,6 +16,8 @@ export interface FolderSourceOptions {
   cacheFile?: string | null;
   onEvent?: EventSink;
   signal?: AbortSignal;
+  /** Each file hashed now (not from the cache), as soon as its hash is known (early uploads). */
+  onFileHashed?: ScanOptions['onFileHashed'];
 }
 
 export async function readFolderSource(
@@ -46,6 +49,7 @@ export async function readFolderSource(
     ...(cache === undefined ? {} : { hashCache: cache }),
     onProgress: (p) => onEvent({ type: 'hash-progress', path: p.path, bytes: p.bytes, total: p.total }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onFileHashed === undefined ? {} : { onFileHashed: options.onFileHashed }),
   });
   await cache?.save();
   for (const w of scan.warnings) onEvent({ type: 'warning', message: w.message, input: w.input });

@@ -12,12 +12,13 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 export interface CheckpointPart {
   PartNumber: number;
   ETag: string;
-  /** MD5 (hex) of the part's bytes, to tell whether the local bytes are still the ones that were sent. */
-  md5: string;
+  /** SHA-256 (hex) of the part's bytes, to tell whether the local bytes are still the ones that were sent. */
+  sha256: string;
 }
 
 export interface UploadCheckpoint {
-  version: 1;
+  /** 2: parts carry their SHA-256 (1, with MD5s, is not resumed: such an upload starts over). */
+  version: 2;
   endpoint: string;
   bucket: string;
   key: string;
@@ -52,7 +53,7 @@ function isCheckpoint(v: unknown): v is UploadCheckpoint {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Partial<UploadCheckpoint>;
   return (
-    c.version === 1 &&
+    c.version === 2 &&
     typeof c.uploadId === 'string' &&
     typeof c.key === 'string' &&
     typeof c.bucket === 'string' &&
@@ -67,7 +68,7 @@ function isCheckpoint(v: unknown): v is UploadCheckpoint {
         p !== null &&
         typeof p.PartNumber === 'number' &&
         typeof p.ETag === 'string' &&
-        typeof p.md5 === 'string',
+        typeof p.sha256 === 'string',
     )
   );
 }

@@ -90,28 +90,38 @@ function addDeleteObjectsContentMd5(client: S3Client): void {
 }
 
 /** Middleware name; exported for tests. */
-export const UNSIGNED_PAYLOAD = 'claasUnsignedPayloadWithMd5';
+export const SIGNED_PAYLOAD = 'claasSignedPayloadHash';
+
+/** SHA-256 (hex) of upload bodies claas has hashed already, by body: see signedPayloadHash. */
+const payloadHashes = new WeakMap<Uint8Array, string>();
 
 /**
- * Uploads that carry Content-MD5 are signed with UNSIGNED-PAYLOAD: the server already checks the bytes
- * against the MD5, so hashing every byte a third time for the signature (SigV4 over plain HTTP) only
- * costs CPU the store on the same machine needs. The headers, MD5 included, are still signed.
+ * Declares the SHA-256 of a body claas is about to upload (a part or a small object), computed while it
+ * was read. The request is then signed with that hash as its payload hash (SigV4's x-amz-content-sha256),
+ * and the server refuses the request when the bytes it received have another SHA-256: the integrity check
+ * of every upload, one hash per byte (MD5 for Content-MD5 would be a second, slower one).
  */
-function unsignedPayloadWhenMd5(client: S3Client): void {
+export function declarePayloadSha256(body: Uint8Array, sha256Hex: string): void {
+  payloadHashes.set(body, sha256Hex);
+}
+
+function signedPayloadHash(client: S3Client): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = (args as { request?: SerializedRequest }).request;
+      const body = (args.input as { Body?: unknown }).Body;
       const name = context.commandName;
+      const hash = body instanceof Uint8Array ? payloadHashes.get(body) : undefined;
       if (
         request !== undefined &&
-        (name === 'UploadPartCommand' || name === 'PutObjectCommand') &&
-        Object.keys(request.headers).some((h) => h.toLowerCase() === 'content-md5')
+        hash !== undefined &&
+        (name === 'UploadPartCommand' || name === 'PutObjectCommand')
       ) {
-        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+        request.headers['x-amz-content-sha256'] = hash;
       }
       return next(args);
     },
-    { step: 'build', name: UNSIGNED_PAYLOAD, priority: 'low' },
+    { step: 'build', name: SIGNED_PAYLOAD, priority: 'low' },
   );
 }
 
@@ -141,6 +151,6 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
   }
   const client = new S3Client(config);
   if (!aws) addDeleteObjectsContentMd5(client);
-  unsignedPayloadWhenMd5(client);
+  signedPayloadHash(client);
   return client;
 }

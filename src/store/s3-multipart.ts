@@ -20,7 +20,9 @@ import { httpStatus, isAbortError, mapS3Error, s3ErrorCode } from './s3-errors.j
 import { partCount } from './s3-part-size.js';
 import { withRetry } from './s3-retry.js';
 import type { RetryPolicy } from './s3-retry.js';
-import { integrityError } from './s3-source.js';
+import { integrityError, md5Hex } from './s3-source.js';
+import { declarePayloadSha256 } from './s3-client.js';
+import { ClaasError } from '../errors.js';
 import type { PartReader } from './s3-source.js';
 
 /** What one put did; lets callers and tests see that a resume sent only the missing parts. */
@@ -180,7 +182,7 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
     if (created.UploadId === undefined)
       throw mapS3Error(new Error('no UploadId'), 'write', job.url, job.endpoint);
     writer = new CheckpointWriter(path, {
-      version: 1,
+      version: 2,
       endpoint: job.endpoint,
       bucket: job.bucket,
       key: job.key,
@@ -203,12 +205,18 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
   job.signal?.addEventListener('abort', onAbort, { once: true });
 
   const etags = new Map<number, string>();
+  /** Part buffers whose request has ended, for the next parts (at most partConcurrency + 1 exist). */
+  const spare: Buffer[] = [];
   const inflight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
-  const whole = createHash('sha256');
+  // The whole object's SHA-256 is checked before completing: by hashing every part here, or, when the
+  // caller hashed this very file and it still has the stat it had then, by checking that stat (no second
+  // pass over the bytes: the hash cache's rule, which claas applies to every unchanged file anyway).
+  const trustHash = reader.unchangedSinceHashed;
+  const whole = trustHash === undefined ? createHash('sha256') : undefined;
 
-  const sendPart = async (partNumber: number, body: Buffer, partMd5: Buffer): Promise<void> => {
-    const contentMd5 = partMd5.toString('base64');
+  const sendPart = async (partNumber: number, body: Buffer, partSha256: string): Promise<void> => {
+    declarePayloadSha256(body, partSha256);
     const out = await withRetry(
       () =>
         job.client.send(
@@ -219,7 +227,6 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
             PartNumber: partNumber,
             Body: body,
             ContentLength: body.length,
-            ContentMD5: contentMd5,
           }),
           { abortSignal: ctrl.signal },
         ),
@@ -229,8 +236,8 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
     etags.set(partNumber, out.ETag);
     stats.partsSent++;
     // Not awaited: the next part need not wait for an fsync. Saves are ordered and flushed before
-    // CompleteMultipartUpload; a part whose save was lost is still recognised on resume by its MD5 ETag.
-    void writer.addPart({ PartNumber: partNumber, ETag: out.ETag, md5: partMd5.toString('hex') });
+    // CompleteMultipartUpload; a part whose save was lost is still recognised on resume by its ETag (MD5).
+    void writer.addPart({ PartNumber: partNumber, ETag: out.ETag, sha256: partSha256 });
     job.onProgress?.(body.length);
   };
 
@@ -238,38 +245,43 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
     for (let n = 1; n <= total && failure === undefined && !ctrl.signal.aborted; n++) {
       const offset = (n - 1) * job.partSize;
       const length = Math.min(job.partSize, size - offset);
-      const body = await reader.read(offset, length);
-      whole.update(body);
-      // One MD5 per part serves Content-MD5 (the server checks the bytes it got) and resume checks.
-      const partMd5 = createHash('md5').update(body).digest();
-      const partMd5Hex = partMd5.toString('hex');
+      const buffer = spare.pop() ?? Buffer.allocUnsafe(job.partSize);
+      const body = await reader.read(offset, length, buffer);
+      whole?.update(body);
+      // One SHA-256 per part: the payload hash the request is signed with (the server refuses other bytes)
+      // and what the checkpoint remembers to recognise the part on resume.
+      const partSha256 = createHash('sha256').update(body).digest('hex');
       const have = listed.get(n);
       const mine = known.get(n);
       // Keep a part the server has when it holds these very bytes: its checkpointed hash matches, or (for a
-      // part that completed just before a kill, before its checkpoint was saved) its ETag is their MD5.
+      // part that completed just before a kill, before its checkpoint was saved) its ETag is their MD5,
+      // computed only for such a part.
       const sameBytes =
         have !== undefined &&
         have.Size === length &&
-        ((mine !== undefined && mine.ETag === have.ETag && mine.md5 === partMd5Hex) ||
-          have.ETag.replace(/"/g, '') === partMd5Hex);
+        ((mine !== undefined && mine.ETag === have.ETag && mine.sha256 === partSha256) ||
+          have.ETag.replace(/"/g, '') === md5Hex(body));
       if (sameBytes) {
+        spare.push(buffer);
         etags.set(n, have.ETag);
         stats.partsReused++;
-        if (mine === undefined) await writer.addPart({ PartNumber: n, ETag: have.ETag, md5: partMd5Hex });
+        if (mine === undefined) await writer.addPart({ PartNumber: n, ETag: have.ETag, sha256: partSha256 });
         job.onProgress?.(length);
         continue;
       }
       while (inflight.size >= job.partConcurrency) await Promise.race(inflight);
       if (failure !== undefined || ctrl.signal.aborted) break;
-      const task: Promise<void> = sendPart(n, body, partMd5).then(
-        () => undefined,
-        (error: unknown) => {
-          if (failure === undefined) {
-            failure = { error };
-            ctrl.abort(error);
-          }
-        },
-      );
+      const task: Promise<void> = sendPart(n, body, partSha256)
+        .finally(() => spare.push(buffer))
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (failure === undefined) {
+              failure = { error };
+              ctrl.abort(error);
+            }
+          },
+        );
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
     }
@@ -287,11 +299,20 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
     throw isAbortError(error) ? error : mapS3Error(error, 'write', job.url, job.endpoint);
   }
 
-  const actual = whole.digest('hex');
-  if (actual !== job.sha256) {
+  if (whole !== undefined) {
+    const actual = whole.digest('hex');
+    if (actual !== job.sha256) {
+      await abortQuietly(job, uploadId);
+      await writer.remove();
+      throw integrityError(job.url, job.sha256, actual, job.url);
+    }
+  } else if (!(await trustHash!())) {
     await abortQuietly(job, uploadId);
     await writer.remove();
-    throw integrityError(job.url, job.sha256, actual, job.url);
+    throw new ClaasError('INTEGRITY', `the file changed while it was uploaded to ${job.url}`, {
+      input: job.url,
+      hint: 'Do not change files while claas publishes them, then run the command again.',
+    });
   }
 
   const parts = [...etags.entries()]

@@ -9,9 +9,18 @@ import type { PutSource } from './types.js';
 
 export interface PartReader {
   readonly size: number;
-  /** Exactly `length` bytes from `offset`; throws INTEGRITY when the file is shorter than it was. */
-  read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Exactly `length` bytes from `offset`; throws INTEGRITY when the file is shorter than it was. A file
+   * reader fills `into` (when it is large enough) instead of allocating: multipart uploads reuse their part
+   * buffers, which spares the garbage collector hundreds of 8 MiB allocations per GiB.
+   */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   close(): Promise<void>;
+  /**
+   * Present when the source is a file whose stat at open matched the one its SHA-256 was computed with:
+   * resolves true while the file still has that stat (and the change time it had at open).
+   */
+  unchangedSinceHashed?: () => Promise<boolean>;
 }
 
 /** The number of bytes a put will send, without opening the file (for scheduling; 0 when unknown). */
@@ -94,15 +103,24 @@ export async function openPartReader(source: PutSource): Promise<PartReader> {
     throw badInput(`Cannot read the file to upload (${code ?? 'error'})`, source.path);
   }
   try {
-    const fileSize = (await fh.stat()).size;
+    const opened = await fh.stat();
+    const fileSize = opened.size;
+    const hashed = source.stat;
+    const same = (s: { size: number; mtimeMs: number; ino: number; ctimeMs: number }): boolean =>
+      hashed !== undefined &&
+      s.size === hashed.size &&
+      s.mtimeMs === hashed.mtimeMs &&
+      s.ino === hashed.ino &&
+      s.ctimeMs === opened.ctimeMs;
     const size = source.length ?? fileSize - base;
     if (base < 0 || size < 0 || base + size > fileSize) {
       throw badInput(`The range ${base}+${size} is outside the file (${fileSize} bytes)`, source.path);
     }
     return {
       size,
-      async read(offset, length) {
-        const buf = Buffer.allocUnsafe(length);
+      async read(offset, length, into) {
+        const buf =
+          into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
         let done = 0;
         while (done < length) {
           const { bytesRead } = await fh.read(buf, done, length - done, base + offset + done);
@@ -117,6 +135,7 @@ export async function openPartReader(source: PutSource): Promise<PartReader> {
         return buf;
       },
       close: () => fh.close(),
+      ...(same(opened) ? { unchangedSinceHashed: async () => same(await fh.stat()) } : {}),
     };
   } catch (e) {
     await fh.close();
@@ -126,10 +145,6 @@ export async function openPartReader(source: PutSource): Promise<PartReader> {
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-export function md5Base64(data: Uint8Array): string {
-  return createHash('md5').update(data).digest('base64');
 }
 
 export function md5Hex(data: Uint8Array): string {

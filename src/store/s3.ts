@@ -2,6 +2,7 @@
 // the SHA-256 claas computed (x-amz-meta-sha256), large objects go up in resumable multipart uploads, and
 // every error becomes a ClaasError naming the s3:// URL, never a credential. Loaded lazily by open.ts.
 
+import { Limiter } from '../util/pool.js';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
@@ -17,7 +18,13 @@ import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
 import { displayLocation } from './location.js';
 import { checkpointPath, defaultCheckpointDir, loadCheckpoint, removeCheckpoint } from './s3-checkpoint.js';
-import { createS3Client, endpointDisplay, isAwsEndpoint, DEFAULT_REGION } from './s3-client.js';
+import {
+  createS3Client,
+  declarePayloadSha256,
+  endpointDisplay,
+  isAwsEndpoint,
+  DEFAULT_REGION,
+} from './s3-client.js';
 import { httpStatus, isAbortError, isMissingObject, mapS3Error, s3ErrorCode } from './s3-errors.js';
 import type { S3Op } from './s3-errors.js';
 import { multipartPut } from './s3-multipart.js';
@@ -25,7 +32,7 @@ import type { PutStats } from './s3-multipart.js';
 import { DEFAULT_MIN_PART_SIZE, MiB, choosePartSize } from './s3-part-size.js';
 import { withRetry } from './s3-retry.js';
 import type { RetryPolicy } from './s3-retry.js';
-import { hashReader, integrityError, md5Base64, openPartReader, sha256Hex, sourceSize } from './s3-source.js';
+import { hashReader, integrityError, openPartReader, sha256Hex, sourceSize } from './s3-source.js';
 import type { PartReader } from './s3-source.js';
 import type {
   ByteRange,
@@ -112,24 +119,6 @@ export interface S3StoreExtras {
   copyWithin(fromKey: string, toKey: string): Promise<void>;
   /** Closes the client's connections. */
   close(): void;
-}
-
-/** A counting semaphore: at most `max` callers run at once, the rest wait in order. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
 }
 
 const KEY_HINT = 'Keys are relative paths below the library root, separated by "/", without "." or "..".';
@@ -425,7 +414,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
       resumed: false,
       retries: 0,
     };
-    const md5 = md5Base64(body);
+    declarePayloadSha256(body, sha256);
     try {
       await withRetry(
         () =>
@@ -435,7 +424,6 @@ class S3Store implements ObjectStore, S3StoreExtras {
               Key: this.base + key,
               Body: body,
               ContentLength: body.length,
-              ContentMD5: md5,
               ...this.writeParams(options.contentType, sha256, options.role),
             }),
             { abortSignal: options.signal },

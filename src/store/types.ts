@@ -41,7 +41,18 @@ export interface PutOptions {
 /** Where a put's bytes come from: memory, or a (range of a) local file that can be re-read on retry. */
 export type PutSource =
   | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'file'; path: string; offset?: number; length?: number }
+  /**
+   * `stat`: the file's size, mtime and inode when the caller computed the SHA-256 it passes in PutOptions;
+   * while the file keeps them (checked when the upload starts and before it completes) the upload trusts
+   * that hash instead of hashing the file again.
+   */
+  | {
+      kind: 'file';
+      path: string;
+      offset?: number;
+      length?: number;
+      stat?: { size: number; mtimeMs: number; ino: number };
+    }
   /**
    * Bytes from elsewhere (another store, a vCenter download, a VCSP URL), read once from the start.
    * `size` is required (multipart plans from it); `describe` names the origin in errors (no secrets).

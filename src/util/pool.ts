@@ -1,4 +1,5 @@
-// Bounded parallelism: run an async function over a list with at most `limit` calls in flight.
+// Bounded parallelism: run an async function over a list with at most `limit` calls in flight, and a
+// counting semaphore for work that arrives over time.
 // The first failure stops new work and aborts running work through the signal handed to each call.
 
 /** Results in input order; throws the first error (after every running call has settled). */
@@ -36,4 +37,22 @@ export async function mapLimited<T, R>(
   if (failure !== undefined) throw failure.error;
   signal?.throwIfAborted();
   return results;
+}
+
+/** A counting semaphore: at most `max` callers run at once, the rest wait in order. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
 }

@@ -253,7 +253,9 @@ test(
     const srcB = join(work, 'src-lock-b');
     await mkdir(join(srcA, 'disk'), { recursive: true });
     await mkdir(srcB, { recursive: true });
-    await bigFile(join(srcA, 'disk', 'a.vmdk'), 64);
+    // Files below the early-upload size (16 MiB) go up under the lock, one 8 MiB part at a time: A holds
+    // the lock for a while. (A large file would be uploaded while A is still scanning, before the lock.)
+    for (let i = 0; i < 6; i++) await bigFile(join(srcA, 'disk', `a${i}.vmdk`), 12);
     await writeFile(join(srcB, 'b.txt'), 'b');
     const loc = `s3://${bucket}/lib`;
     const slow = [

@@ -6,12 +6,12 @@ import { ClaasError } from '../../errors.js';
 import { locationDefaults } from '../../store/location.js';
 import { openStore } from '../../store/open.js';
 import type { Location, ObjectStore, WriteSettings } from '../../store/types.js';
-import { loadConfig } from '../../config/load.js';
 import { storeLocation, storeWriteSettings } from '../../config/schema.js';
 import { readFolderSource } from '../../sources/folder.js';
 import { publish, DEFAULT_GC_GRACE_MS } from '../../publish/publish.js';
 import type { PublishResult } from '../../publish/publish.js';
 import { readLibraryState } from '../../publish/state.js';
+import { EarlyUploads } from '../../publish/early-uploads.js';
 import type { PublishEvent } from '../../publish/events.js';
 import {
   collect,
@@ -68,6 +68,8 @@ async function destinationFrom(
     });
   }
   if (flags.config !== undefined) {
+    // Loaded only with --config: the YAML parser is start-up time a plain publish does not need.
+    const { loadConfig } = await import('../../config/load.js');
     const config = await loadConfig(flags.config);
     const origin = config.origin;
     const location = storeLocation({ ...origin, ...locationDefaults(flags) });
@@ -176,11 +178,21 @@ export function registerPublish(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       let result: PublishResult;
+      let early: EarlyUploads | undefined;
       try {
+        // Large new files start uploading as soon as they are hashed (not for --dry-run, nor over a
+        // library another tool wrote, whose files keep their own keys when adopted).
+        early =
+          flags.dryRun || state.kind === 'foreign'
+            ? undefined
+            : new EarlyUploads(store, {
+                knownHashes: new Set(state.kind === 'claas' ? Object.values(state.snapshot.hashes) : []),
+              });
         const input = await readFolderSource(folder, {
           cacheFile: flags.cache ? undefined : null,
           onEvent,
           signal: controller.signal,
+          ...(early === undefined ? {} : { onFileHashed: (f) => early!.offer(f) }),
         });
         const name = flags.name ?? target.library;
         result = await publish(input, {
@@ -198,8 +210,12 @@ export function registerPublish(program: Command): void {
             : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
           onEvent,
           signal: controller.signal,
+          ...(early === undefined ? {} : { early }),
         });
       } finally {
+        // Early uploads the plan did not take (or all of them, after an error) stop here; an interrupted
+        // one resumes like any other on the next run, and gc removes what no version references.
+        await early?.stop();
         progress.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

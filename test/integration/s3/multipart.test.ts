@@ -5,11 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AbortMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { declarePayloadSha256 } from '../../../src/store/s3-client.js';
 import { isClaasError } from '../../../src/errors.js';
 import { MiB } from '../../../src/store/s3-part-size.js';
 import type { S3StoreOptions } from '../../../src/store/s3.js';
@@ -211,6 +212,69 @@ describe('S3 multipart uploads on Ceph RGW', { skip }, () => {
       assert.deepEqual(await readdir(checkpoints), []);
     } finally {
       store.close();
+    }
+  });
+
+  test('a file hashed by the caller is not hashed again while its stat holds; a change mid-upload is refused', async () => {
+    const store = await openTestStore('publisher', bucket, 'lib', options(join(dir, 'cp-stat')));
+    const copy = join(dir, 'changing.vmdk');
+    try {
+      await writeFile(copy, data);
+      const st = await stat(copy);
+      const scanned = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+      // Unchanged: trusted, uploaded, the stored bytes are the file's.
+      await store.put('trusted/disk.vmdk', { kind: 'file', path: copy, stat: scanned }, { sha256: digest });
+      const back = await store.readBytes('trusted/disk.vmdk');
+      assert.ok(back !== undefined && sha(back) === digest);
+
+      // Rewritten in place (same size) after the first part: the upload is aborted, nothing is stored.
+      let rewritten = false;
+      await assert.rejects(
+        store.put(
+          'changed/disk.vmdk',
+          { kind: 'file', path: copy, stat: scanned },
+          {
+            sha256: digest,
+            onProgress: () => {
+              if (rewritten) return;
+              rewritten = true;
+              const fh = openSync(copy, 'r+');
+              writeSync(fh, Buffer.from('changed!'), 0, 8, SIZE - 8);
+              closeSync(fh);
+            },
+          },
+        ),
+        (e: unknown) => isClaasError(e, 'INTEGRITY') && /changed while it was uploaded/.test(e.message),
+      );
+      assert.equal(await store.stat('changed/disk.vmdk'), undefined);
+      assert.deepEqual(await store.listMultipartUploads(), []);
+
+      // A stat that no longer matches when the upload starts: the file is hashed as it is read, and the
+      // SHA-256 the caller gave no longer matches: refused as well.
+      await assert.rejects(
+        store.put('stale/disk.vmdk', { kind: 'file', path: copy, stat: scanned }, { sha256: digest }),
+        (e: unknown) => isClaasError(e, 'INTEGRITY'),
+      );
+      assert.equal(await store.stat('stale/disk.vmdk'), undefined);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('uploads are signed with the SHA-256 of their bytes: RGW refuses bytes that do not match it', async () => {
+    const raw = makeS3Client('publisher');
+    try {
+      const body = Buffer.from('the bytes claas read');
+      declarePayloadSha256(body, sha(Buffer.from('other bytes')));
+      await assert.rejects(
+        raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'lib/mismatch.txt', Body: body })),
+        (e: unknown) => /SHA256|Mismatch|BadDigest/i.test(`${(e as Error).name} ${(e as Error).message}`),
+      );
+      const good = Buffer.from('the bytes claas read');
+      declarePayloadSha256(good, sha(good));
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'lib/match.txt', Body: good }));
+    } finally {
+      raw.destroy();
     }
   });
 

@@ -2,7 +2,7 @@
 // name and permission errors, progress, and incremental hashing with the hash cache.
 
 import assert from 'node:assert/strict';
-import { chmod, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { HashCache } from '../../../src/content/hash-cache.js';
@@ -77,7 +77,13 @@ describe('scanSource', () => {
       ['disk1.vmdk', 'photon.mf', 'photon.ovf'],
     );
     assert.equal(photon.files[0]!.sha256, sha('sha256', disk));
-    assert.deepEqual(photon.files[0]!.origin, { kind: 'file', path: join(dir, 'photon', 'disk1.vmdk') });
+    // With the stat it was hashed at, so an upload can trust the hash while the file keeps it.
+    const diskStat = await stat(join(dir, 'photon', 'disk1.vmdk'));
+    assert.deepEqual(photon.files[0]!.origin, {
+      kind: 'file',
+      path: join(dir, 'photon', 'disk1.vmdk'),
+      stat: { size: diskStat.size, mtimeMs: diskStat.mtimeMs, ino: diskStat.ino },
+    });
     assert.equal(photon.description, 'photon template');
     assert.equal(photon.isVappTemplate, false);
     assert.equal(byName.get('vapp')!.isVappTemplate, true);
