@@ -1,7 +1,8 @@
 // Renders publish events on a terminal: one bar for all bytes (rate, ETA) and one per file in flight.
 // Silent when stderr is not a TTY or with --json/--quiet, so logs and pipes stay clean.
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { PublishEvent, EventSink } from '../publish/events.js';
 import { formatBytes, type OutputMode } from './output.js';
 
@@ -16,9 +17,11 @@ function shortKey(key: string): string {
 export function progressRenderer(mode: OutputMode): { sink: EventSink; stop(): void } {
   if (mode.json || mode.quiet || !process.stderr.isTTY)
     return { sink: () => undefined, stop: () => undefined };
+  // Loaded only for a terminal: scripts and --quiet runs do not pay for it at start-up.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const format = (
-    options: cliProgress.Options,
-    params: cliProgress.Params,
+    options: CliProgress.Options,
+    params: CliProgress.Params,
     payload: { label?: string; speed?: number },
   ): string => {
     const bar = cliProgress.Format.BarFormat(params.progress, options);
@@ -29,11 +32,11 @@ export function progressRenderer(mode: OutputMode): { sink: EventSink; stop(): v
     { stream: process.stderr, clearOnComplete: true, hideCursor: true, format, fps: 5 },
     cliProgress.Presets.shades_classic,
   );
-  let total: cliProgress.SingleBar | undefined;
+  let total: CliProgress.SingleBar | undefined;
   let done = 0;
   const started = Date.now();
-  const files = new Map<string, { bar: cliProgress.SingleBar; bytes: number }>();
-  let hashing: cliProgress.SingleBar | undefined;
+  const files = new Map<string, { bar: CliProgress.SingleBar; bytes: number }>();
+  let hashing: CliProgress.SingleBar | undefined;
   const sink = (e: PublishEvent): void => {
     switch (e.type) {
       case 'hash-progress':

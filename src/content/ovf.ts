@@ -1,7 +1,8 @@
 // OVF descriptor parsing: the file references, whether it is a vApp template, its name and annotation.
 // Descriptors are untrusted: no DOCTYPE (so no entity expansion), hrefs must be plain file names.
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { badInput } from '../errors.js';
 import { unsafeSegmentReason } from './names.js';
 
@@ -26,7 +27,16 @@ const HINT = 'check that the .ovf is a complete OVF descriptor (re-export it wit
 
 type Node = Record<string, unknown>;
 
-const parser = new XMLParser({
+/** The XML parser, loaded on first use: a publish whose folder has no OVF changes never needs it. */
+let xml: { parser: FastXmlParser.XMLParser; validator: typeof FastXmlParser.XMLValidator } | undefined;
+function xmlParser(): NonNullable<typeof xml> {
+  if (xml !== undefined) return xml;
+  const lib = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+  xml = { parser: new lib.XMLParser(PARSER_OPTIONS), validator: lib.XMLValidator };
+  return xml;
+}
+
+const PARSER_OPTIONS: FastXmlParser.X2jOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   removeNSPrefix: true,
@@ -38,7 +48,7 @@ const parser = new XMLParser({
   processEntities: { enabled: true, maxEntityCount: 0, maxTotalExpansions: 1_000_000 },
   htmlEntities: false,
   isArray: (tagName) => tagName === 'File',
-});
+};
 
 function asNode(v: unknown): Node | undefined {
   if (Array.isArray(v)) return asNode(v[0]);
@@ -124,7 +134,7 @@ export function parseOvfDescriptor(xml: string, input: string): OvfInfo {
       'remove the DOCTYPE; claas refuses it to prevent entity-expansion attacks',
     );
   }
-  const valid = XMLValidator.validate(text);
+  const valid = xmlParser().validator.validate(text);
   if (valid !== true) {
     throw badInput(
       `OVF descriptor is not well-formed XML (line ${valid.err.line}): ${valid.err.msg}`,
@@ -134,7 +144,7 @@ export function parseOvfDescriptor(xml: string, input: string): OvfInfo {
   }
   let doc: Node;
   try {
-    doc = parser.parse(text) as Node;
+    doc = xmlParser().parser.parse(text) as Node;
   } catch (e) {
     throw badInput(`OVF descriptor could not be parsed: ${(e as Error).message}`, input, HINT);
   }

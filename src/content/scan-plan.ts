@@ -74,44 +74,45 @@ async function listEntries(dir: string, warnings: ContentWarning[]): Promise<Ent
     throw fsError(e, dir, 'list');
   }
   dirents.sort((a, b) => compareNames(a.name, b.name));
-  const out: Entry[] = [];
-  for (const d of dirents) {
-    if (skipped(d.name)) continue;
-    const path = join(dir, d.name);
-    if (d.isDirectory()) {
-      out.push({ kind: 'dir', name: d.name, path });
-      continue;
-    }
-    if (!d.isFile() && !d.isSymbolicLink()) {
-      warnings.push({ message: `${d.name} is not a regular file or folder; skipped`, input: path });
-      continue;
-    }
-    let st;
-    try {
-      st = await stat(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        // A link to a disk on an unmounted share must not publish a template without its disk.
-        throw badInput(
-          `${d.name} is a symbolic link to a file that does not exist`,
-          path,
-          'mount or restore the target, or remove the link',
-        );
+  // Entries are examined in parallel (a folder of 500 files is 1,000 file system calls) and kept in order.
+  const examined = await mapLimited(
+    dirents.filter((d) => !skipped(d.name)),
+    32,
+    async (d): Promise<Entry | ContentWarning> => {
+      const path = join(dir, d.name);
+      if (d.isDirectory()) return { kind: 'dir', name: d.name, path };
+      if (!d.isFile() && !d.isSymbolicLink()) {
+        return { message: `${d.name} is not a regular file or folder; skipped`, input: path };
       }
-      throw fsError(e, path);
-    }
-    if (st.isDirectory()) {
-      warnings.push({ message: `${d.name} is a symbolic link to a folder; skipped`, input: path });
-    } else if (st.isFile()) {
+      let st;
+      try {
+        st = await stat(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          // A link to a disk on an unmounted share must not publish a template without its disk.
+          throw badInput(
+            `${d.name} is a symbolic link to a file that does not exist`,
+            path,
+            'mount or restore the target, or remove the link',
+          );
+        }
+        throw fsError(e, path);
+      }
+      if (st.isDirectory())
+        return { message: `${d.name} is a symbolic link to a folder; skipped`, input: path };
+      if (!st.isFile()) return { message: `${d.name} is not a regular file; skipped`, input: path };
       try {
         await access(path, constants.R_OK);
       } catch (e) {
         throw fsError(e, path);
       }
-      out.push({ kind: 'file', name: d.name, path, size: st.size });
-    } else {
-      warnings.push({ message: `${d.name} is not a regular file; skipped`, input: path });
-    }
+      return { kind: 'file', name: d.name, path, size: st.size };
+    },
+  );
+  const out: Entry[] = [];
+  for (const e of examined) {
+    if ('message' in e) warnings.push(e);
+    else out.push(e);
   }
   return out;
 }

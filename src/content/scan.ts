@@ -47,7 +47,8 @@ export interface ScanResult {
 }
 
 /** Files hashed at once: enough to overlap I/O latency, few enough not to thrash a disk. */
-const PARALLEL_FILES = 3;
+// Files in flight: stat and cache lookups are file system round trips (a 500-file folder is 500 of them).
+const PARALLEL_FILES = 16;
 /**
  * Large files are hashed one at a time: hashing runs on one thread anyway, and a large file that is done
  * early can start uploading while the others are hashed (early uploads) instead of all finishing together.

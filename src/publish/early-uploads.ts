@@ -10,14 +10,18 @@ import type { HashedFile } from '../content/types.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
 
 export interface EarlyUploadOptions {
-  /** SHA-256 of every file the library's current version holds: those are not uploaded again. */
-  knownHashes: Set<string>;
+  /**
+   * SHA-256 of every file the library's current version holds (those are not uploaded again), once the
+   * destination has been read; undefined: no early uploads (a library another tool wrote, whose files keep
+   * their own keys when adopted). Nothing is uploaded before it resolves; a rejection uploads nothing.
+   */
+  knownHashes: Promise<Set<string> | undefined>;
   /** Files below this size wait for the engine (default 16 MiB: only large files gain from starting early). */
   minSize?: number;
 }
 
 export class EarlyUploads {
-  private readonly uploads = new Map<string, Promise<void>>();
+  private readonly uploads = new Map<string, Promise<boolean>>();
   private readonly ctrl = new AbortController();
   private present: Promise<Map<string, StoredObject>> | undefined;
   private readonly minSize: number;
@@ -27,11 +31,13 @@ export class EarlyUploads {
     private readonly o: EarlyUploadOptions,
   ) {
     this.minSize = o.minSize ?? 16 * 1024 * 1024;
+    // A destination that cannot be read fails the publish where it is awaited, not as unhandled here.
+    o.knownHashes.catch(() => undefined);
   }
 
   /** Starts the upload of a freshly hashed file when it is large and new to the library. */
   offer(f: HashedFile): void {
-    if (f.size < this.minSize || this.o.knownHashes.has(f.sha256) || this.ctrl.signal.aborted) return;
+    if (f.size < this.minSize || this.ctrl.signal.aborted) return;
     let key: string;
     try {
       key = hrefToKey(encodeHref([f.item, f.sha256, f.name]), f.name);
@@ -39,14 +45,19 @@ export class EarlyUploads {
       return; // a name the engine will refuse with a proper error
     }
     if (this.uploads.has(key)) return;
-    const upload = (async () => {
+    // Resolves true once key holds the file's bytes; false when it left the file to the engine.
+    const upload = (async (): Promise<boolean> => {
+      const known = await this.o.knownHashes;
+      if (known === undefined || this.ctrl.signal.aborted) return false;
       this.present ??= listSizes(this.store);
-      if ((await this.present).get(key)?.size === f.size) return;
+      if ((await this.present).get(key)?.size === f.size) return true;
+      if (known.has(f.sha256)) return false; // the library has these bytes, maybe under another key
       await this.store.put(
         key,
         { kind: 'file', path: f.path, stat: f.stat },
         { sha256: f.sha256, signal: this.ctrl.signal },
       );
+      return true;
     })();
     upload.catch(() => undefined); // seen by whoever takes it; a failed early upload is simply redone
     this.uploads.set(key, upload);
@@ -57,8 +68,11 @@ export class EarlyUploads {
     return this.uploads.has(key);
   }
 
-  /** The early upload of key (resolves when it is stored), or undefined when none was started. */
-  take(key: string): Promise<void> | undefined {
+  /**
+   * The early upload of key, or undefined when none was started: resolves true when key holds the bytes,
+   * false when the engine must decide as usual (rejects when the upload failed: the engine redoes it).
+   */
+  take(key: string): Promise<boolean> | undefined {
     const upload = this.uploads.get(key);
     this.uploads.delete(key);
     return upload;

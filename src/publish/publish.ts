@@ -307,14 +307,10 @@ export async function publish(input: PublishInput, options: PublishOptions): Pro
         // Bytes already in this store (a staged import, a rollback): a server-side copy when the store can.
         const from = src.origin.kind === 'stored' && src.origin.key !== f.key ? src.origin.key : undefined;
         const early = options.early?.take(f.key);
-        if (
-          early !== undefined &&
-          (await early.then(
-            () => true,
-            () => false,
-          ))
-        ) {
+        if (early !== undefined && (await early.catch(() => false))) {
           onEvent({ type: 'file-progress', key: f.key, bytes: f.file.size });
+        } else if (present.get(f.key)?.size === f.file.size) {
+          // Listed before the early upload (if any) decided against it: the bytes are there already.
         } else if (from !== undefined && store.copyWithin !== undefined) {
           await store.copyWithin(from, f.key);
         } else {

@@ -4,10 +4,13 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { awsCredentials, awsS3, smithyHttp } from './aws-sdk.js';
+
+const { S3Client } = awsS3;
+type S3Client = InstanceType<typeof S3Client>;
+const { fromNodeProviderChain } = awsCredentials;
+const { NodeHttpHandler } = smithyHttp;
 
 export interface S3ClientSettings {
   /** Endpoint URL of an S3-compatible store; undefined = AWS. */

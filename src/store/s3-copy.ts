@@ -3,14 +3,6 @@
 // content hash (x-amz-meta-sha256) and the requested encryption and storage class; without explicit
 // settings it keeps the source's encryption. Loaded lazily (it pulls in the AWS SDK).
 
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  UploadPartCopyCommand,
-} from '@aws-sdk/client-s3';
 import type { CopyObjectCommandInput, HeadObjectCommandOutput, StorageClass } from '@aws-sdk/client-s3';
 import { ClaasError } from '../errors.js';
 import { httpStatus, isMissingObject, mapS3Error, s3ErrorCode } from './s3-errors.js';
@@ -18,6 +10,16 @@ import { GiB, MiB, choosePartSize, partCount } from './s3-part-size.js';
 import type { S3StoreExtras } from './s3.js';
 import type { WriteSettings } from './types.js';
 import { mapLimited } from '../util/pool.js';
+import { awsS3 } from './aws-sdk.js';
+
+const {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  UploadPartCopyCommand,
+} = awsS3;
 
 /** CopyObject copies at most 5 GiB; larger objects are copied in parts. */
 export const MAX_SINGLE_COPY = 5 * GiB;

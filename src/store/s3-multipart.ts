@@ -4,14 +4,6 @@
 // locally; a later put of the same bytes to the same key lists the upload's parts and sends only the
 // missing ones. The object becomes visible only at CompleteMultipartUpload, after the hash matched.
 
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
 import type { CreateMultipartUploadCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { CheckpointWriter, checkpointPath, loadCheckpoint, removeCheckpoint } from './s3-checkpoint.js';
@@ -24,6 +16,16 @@ import { integrityError, md5Hex } from './s3-source.js';
 import { declarePayloadSha256 } from './s3-client.js';
 import { ClaasError } from '../errors.js';
 import type { PartReader } from './s3-source.js';
+import { awsS3 } from './aws-sdk.js';
+
+const {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  UploadPartCommand,
+} = awsS3;
 
 /** What one put did; lets callers and tests see that a resume sent only the missing parts. */
 export interface PutStats {

@@ -3,16 +3,6 @@
 // every error becomes a ClaasError naming the s3:// URL, never a credential. Loaded lazily by open.ts.
 
 import { Limiter } from '../util/pool.js';
-import {
-  AbortMultipartUploadCommand,
-  CreateBucketCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client, S3ClientConfig, StorageClass } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
@@ -44,6 +34,18 @@ import type {
   StoredObject,
   WriteSettings,
 } from './types.js';
+import { awsS3 } from './aws-sdk.js';
+
+const {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} = awsS3;
 
 export { choosePartSize } from './s3-part-size.js';
 export { mapS3Error } from './s3-errors.js';

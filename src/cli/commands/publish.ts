@@ -156,7 +156,10 @@ export function registerPublish(program: Command): void {
         ...(flags.partSize === undefined ? {} : { minPartSize: parseSize(flags.partSize, '--part-size') }),
         ...(flags.parts === undefined ? {} : { partConcurrency: parsePositiveInt(flags.parts, '--parts') }),
       });
-      const state = await readLibraryState(store); // a wrong destination fails before any source file is read
+      // The destination's state is read while the folder is scanned; a wrong destination stops the scan at
+      // once, and nothing is written before the state is known (early uploads wait for it).
+      const reading = readLibraryState(store);
+      reading.catch(() => undefined); // awaited below; a rejection must not count as unhandled meanwhile
       const progress = progressRenderer(mode);
       const warnings: string[] = [];
       const onEvent = (e: PublishEvent): void => {
@@ -182,18 +185,31 @@ export function registerPublish(program: Command): void {
       try {
         // Large new files start uploading as soon as they are hashed (not for --dry-run, nor over a
         // library another tool wrote, whose files keep their own keys when adopted).
-        early =
-          flags.dryRun || state.kind === 'foreign'
-            ? undefined
-            : new EarlyUploads(store, {
-                knownHashes: new Set(state.kind === 'claas' ? Object.values(state.snapshot.hashes) : []),
-              });
-        const input = await readFolderSource(folder, {
+        early = flags.dryRun
+          ? undefined
+          : new EarlyUploads(store, {
+              knownHashes: reading.then((s) =>
+                s.kind === 'foreign'
+                  ? undefined
+                  : new Set(s.kind === 'claas' ? Object.values(s.snapshot.hashes) : []),
+              ),
+            });
+        const scanning = readFolderSource(folder, {
           cacheFile: flags.cache ? undefined : null,
           onEvent,
           signal: controller.signal,
           ...(early === undefined ? {} : { onFileHashed: (f) => early!.offer(f) }),
         });
+        scanning.catch(() => undefined);
+        let state: Awaited<typeof reading>;
+        try {
+          state = await reading;
+        } catch (e) {
+          controller.abort(e);
+          await scanning.catch(() => undefined);
+          throw e;
+        }
+        const input = await scanning;
         const name = flags.name ?? target.library;
         result = await publish(input, {
           store,
