@@ -6,9 +6,9 @@
 //   3. lib.json latency: 500 sequential GETs through the gateway (Basic auth, keep-alive) and 500 GetObject
 //   4. the gateway process's peak RSS (VmHWM in /proc/<pid>/status)
 // Needs the Ceph test env: eval "$(bash scripts/test-env/ceph.sh env)". Prints markdown.
-// Usage: node dist/bench/gateway-throughput.js [MiB]   (default 1024)
+// Usage: node dist/bench/gateway-throughput.js [MiB] [pin]   (default 1024; pin: the gateway on a core of its own)
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
@@ -210,9 +210,43 @@ const added = await mustRun(
 const password = (JSON.parse(added.stdout) as { password: string }).password;
 authorization = `Basic ${Buffer.from(`vcsp:${password}`).toString('base64')}`;
 
+/**
+ * `pin` (second argument): the gateway gets a core of its own, as on its own host near the vCenters; RGW
+ * (its OSD and monitor) and this client share the others, for the direct and the gateway reads alike.
+ * Without it all three share every core, and the gateway's copying competes with RGW's and the client's.
+ */
+const pin = process.argv[3] === 'pin';
+const lastCpu = cpus().length - 1;
+if (pin && lastCpu < 1) throw new Error('pin needs at least 2 cores');
+const others = `0-${Math.max(0, lastCpu - 1)}`;
+const pinned = pin
+  ? [
+      process.pid,
+      ...spawnSync('pgrep', ['-x', 'radosgw|ceph-osd|ceph-mon'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => l.trim() !== '')
+        .map(Number),
+    ]
+  : [];
+const setAffinity = (cpuList: string) => {
+  for (const pid of pinned)
+    spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+};
+if (pin) setAffinity(others);
+
+const gwCommand = [
+  cli,
+  'gateway',
+  '--config',
+  config,
+  '--listen',
+  '127.0.0.1:0',
+  '--json',
+  '--no-access-log',
+];
 const gateway = spawn(
-  process.execPath,
-  [cli, 'gateway', '--config', config, '--listen', '127.0.0.1:0', '--json', '--no-access-log'],
+  pin ? 'taskset' : process.execPath,
+  pin ? ['-c', String(lastCpu), process.execPath, ...gwCommand] : gwCommand,
   {
     env: gwEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -286,7 +320,10 @@ try {
   const w = mbps(size, whole.gateway!.ms) / mbps(size, whole.direct!.ms);
   const r = mbps(size, ranged.gateway!.ms) / mbps(size, ranged.direct!.ms);
   const out = [
-    `## Gateway throughput (${(size / MiB).toFixed(0)} MiB file, Ceph RGW us-east-1 on this machine, best of 3)`,
+    `## Gateway throughput (${(size / MiB).toFixed(0)} MiB file, Ceph RGW us-east-1 on this machine, best of 3` +
+      (pin
+        ? `; gateway on CPU ${lastCpu} of its own, RGW and the clients on CPUs ${others})`
+        : ', all sharing every core)'),
     '',
     tableHead(['read', 'direct from RGW (SDK GetObject)', 'through claas gateway', 'ratio (target ≥ 0.9)']),
     row([
@@ -324,6 +361,7 @@ try {
   ];
   process.stdout.write(out.join('\n'));
 } finally {
+  if (pin) setAffinity(`0-${lastCpu}`);
   clearInterval(sampler);
   gateway.kill('SIGTERM');
   await new Promise((r) => gateway.once('exit', r));
