@@ -196,6 +196,10 @@ export async function startExtraWestRgw(
       '--rgw-zone=us-west-2',
       `--rgw-frontends=beast endpoint=127.0.0.1:${p} tcp_nodelay=1`,
       '--rgw_run_sync_thread=false',
+      // No metadata cache, so no watch on the zone's notify objects: the shared radosgw processes never
+      // wait for this one to acknowledge cache invalidations (seen: a killed extra radosgw's stale watch
+      // left the shared us-west-2 radosgw hanging on its notifies).
+      '--rgw_cache_enabled=false',
     ],
     { stdio: 'ignore' },
   );
@@ -205,9 +209,13 @@ export async function startExtraWestRgw(
   return {
     url,
     port: p,
+    // Stopped as an operator stops it (SIGTERM: it closes its connections and unregisters from RADOS);
+    // killed only if it has not exited after 15 s.
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

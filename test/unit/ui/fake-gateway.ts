@@ -3,6 +3,8 @@
 // searched and sorted like the real endpoint), all behind Basic auth as user admin. Tests change `data`
 // while a page is open to see the dashboard follow.
 
+import type { ItemRow } from '../../../src/gateway/admin/items-page.js';
+import { UI_CSP } from '../../../src/gateway/admin/ui-assets.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -12,23 +14,15 @@ import { REPO_ROOT } from '../../helpers/browser.js';
 
 export const UI_DIR = join(REPO_ROOT, 'ui');
 
-export const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
-  "base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+/** The policy the gateway serves the page with. */
+export const CSP = UI_CSP;
 
 export const HOSTILE_ITEM = '<img src=x onerror=alert(1)>';
 export const HOSTILE_TENANT = '<script>alert("tenant")</script>';
 export const HOSTILE_SUMMARY = '<b onmouseover=alert(2)>bold</b> published';
 
-export interface Item {
-  name: string;
-  id: string;
-  type: 'ovf' | 'iso' | 'other';
-  size: number;
-  files: number;
-  version: number;
-  changed: string;
-}
+/** An item row as /api/libraries/<library>/items answers it. */
+export type Item = ItemRow;
 
 export interface Store {
   name: string;
