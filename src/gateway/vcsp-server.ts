@@ -73,6 +73,10 @@ export async function listenVcsp(handler: VcspHandler, o: ListenOptions): Promis
     // How often Node checks the headers and request timeouts (its default, 30 s, would let a slow
     // client keep a connection up to 30 s past the timeout).
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    // Up to 256 KiB may wait in a response before the store stream is paused (Node's default is 16 KiB,
+    // a quarter of one read from the store): several reads leave in one write, at a bounded cost per
+    // connection.
+    highWaterMark: 256 * 1024,
   };
   if (o.tls !== undefined) {
     thumbprint = certificateThumbprint(o.tls.cert);
