@@ -111,6 +111,8 @@ export interface CachedHashOptions extends HashFileOptions {
   algo?: HashAlgo;
   /** Cache key instead of the path (e.g. `${ovaPath}#${member}` for a byte range of an OVA). */
   key?: string;
+  /** The file's stat as the caller just read it: a cache hit then needs no file system call. */
+  stat?: CacheStat;
 }
 
 export interface CachedHash {
@@ -137,6 +139,8 @@ export async function digestWithCache(
 ): Promise<CachedHash> {
   const algo = opts.algo ?? 'sha256';
   const key = resolve(opts.key ?? path) + (algo === 'sha256' ? '' : `?${algo}`);
+  const known = opts.stat !== undefined ? cache?.get(key, opts.stat) : undefined;
+  if (known !== undefined) return { hex: known, cached: true, readBytes: 0, stat: opts.stat! };
   const before = await stat(path);
   const st: CacheStat = { size: before.size, mtimeMs: before.mtimeMs, ino: before.ino };
   const hit = cache?.get(key, st);

@@ -18,6 +18,9 @@ export interface PlannedFile {
   name: string;
   path: string;
   size: number;
+  /** The stat the listing saw (a hash cache lookup needs no second stat). */
+  mtimeMs: number;
+  ino: number;
 }
 
 /** An item found by listing, before hashing. */
@@ -41,7 +44,8 @@ export interface SourcePlan {
 const METADATA_FILES = new Set(['item.json', 'lib.json', 'items.json']);
 
 type Entry =
-  { kind: 'file'; name: string; path: string; size: number } | { kind: 'dir'; name: string; path: string };
+  | { kind: 'file'; name: string; path: string; size: number; mtimeMs: number; ino: number }
+  | { kind: 'dir'; name: string; path: string };
 
 function skipped(name: string): boolean {
   return name.startsWith('.') || METADATA_FILES.has(name);
@@ -106,7 +110,7 @@ async function listEntries(dir: string, warnings: ContentWarning[]): Promise<Ent
       } catch (e) {
         throw fsError(e, path);
       }
-      return { kind: 'file', name: d.name, path, size: st.size };
+      return { kind: 'file', name: d.name, path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
     },
   );
   const out: Entry[] = [];
@@ -133,7 +137,7 @@ async function planFolder(
       continue;
     }
     checkFileName(e.name, e.path);
-    files.push({ name: e.name, path: e.path, size: e.size });
+    files.push({ name: e.name, path: e.path, size: e.size, mtimeMs: e.mtimeMs, ino: e.ino });
   }
   if (files.length === 0) {
     warnings.push({ message: `folder ${name} is empty; skipped`, input: dir });
@@ -195,7 +199,7 @@ async function planTopFile(
     type,
     name,
     sourcePath: e.path,
-    files: [{ name: e.name, path: e.path, size: e.size }],
+    files: [{ name: e.name, path: e.path, size: e.size, mtimeMs: e.mtimeMs, ino: e.ino }],
   };
 }
 

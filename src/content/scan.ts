@@ -111,7 +111,8 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
         const { path, size } = job.file;
         const onProgress = tracker(path);
         try {
-          const hash = () => hashWithCache(opts.hashCache, path, { signal, onProgress });
+          const listed = { size, mtimeMs: job.file.mtimeMs, ino: job.file.ino };
+          const hash = () => hashWithCache(opts.hashCache, path, { signal, onProgress, stat: listed });
           const r = size >= LARGE_FILE ? await oneLarge.run(hash) : await hash();
           if (r.stat.size !== size) {
             throw badInput(
