@@ -24,7 +24,10 @@ export interface ScanProgress {
 
 export interface ScanOptions {
   hashCache?: HashCache;
-  /** Each whole file hashed now (not from the cache), as soon as its hash is known. */
+  /**
+   * Each whole file hashed now (not from the cache), as soon as its hash is known and nothing checked
+   * later (an OVF manifest) can still refuse it.
+   */
   onFileHashed?: (f: HashedFile) => void;
   onProgress?: (e: ScanProgress) => void;
   signal?: AbortSignal;
@@ -56,7 +59,7 @@ const PARALLEL_FILES = 16;
 const LARGE_FILE = 16 * 1024 * 1024;
 
 type Job =
-  | { kind: 'file'; file: PlannedFile; item: string }
+  | { kind: 'file'; file: PlannedFile; item: string; final: boolean }
   | { kind: 'ova'; plan: Extract<ItemPlan, { kind: 'ova' }> };
 
 interface JobResult {
@@ -70,6 +73,14 @@ function jobBytes(job: Job): number {
   return job.kind === 'file' ? job.file.size : job.plan.layout.reduce((n, m) => n + m.size, 0);
 }
 
+/**
+ * An OVF template with a manifest is checked against it only once all its files are hashed: until then
+ * no file of it may leave (bad input must fail before anything is written), so none is reported early.
+ */
+function checkedAfterHashing(p: ItemPlan): boolean {
+  return p.kind === 'files' && p.descriptorName !== undefined && p.files.some((f) => /\.mf$/i.test(f.name));
+}
+
 /** Scans root: one item per subfolder, .ova, .iso or other file; see docs for the rules. */
 export async function scanSource(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
   const abs = resolve(root);
@@ -77,7 +88,7 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
   const jobs: Job[] = plans.flatMap((p): Job[] =>
     p.kind === 'ova'
       ? [{ kind: 'ova', plan: p }]
-      : p.files.map((file) => ({ kind: 'file', file, item: p.name })),
+      : p.files.map((file) => ({ kind: 'file', file, item: p.name, final: !checkedAfterHashing(p) })),
   );
   const total = jobs.reduce((n, j) => n + jobBytes(j), 0);
   const stats: ScanStats = { files: 0, bytes: 0, hashedBytes: 0, cachedFiles: 0 };
@@ -125,7 +136,7 @@ export async function scanSource(root: string, opts: ScanOptions = {}): Promise<
           if (r.cached) {
             stats.cachedFiles++;
             onProgress(size);
-          } else {
+          } else if (job.final) {
             opts.onFileHashed?.({
               item: job.item,
               name: job.file.name,

@@ -2,9 +2,11 @@
 // name and permission errors, progress, and incremental hashing with the hash cache.
 
 import assert from 'node:assert/strict';
-import { chmod, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, test } from 'node:test';
+import { writeSampleSource } from '../../../src/content/samples.js';
 import { HashCache } from '../../../src/content/hash-cache.js';
 import { scanSource, type ScanProgress } from '../../../src/content/scan.js';
 import { assertClaasError, manifestFor, ovfXml, random, sha, tempDir, writeSampleOva } from './fixtures.js';
@@ -214,4 +216,22 @@ describe('scanSource', () => {
     ctrl.abort();
     await assert.rejects(scanSource(dir, { signal: ctrl.signal }), { name: 'AbortError' });
   });
+});
+
+test('files are reported as hashed only when nothing checked later can refuse them (OVF with a manifest)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'claas-scan-hashed-'));
+  try {
+    await writeSampleSource(dir); // photon-mini (OVF + .mf), tools.iso, README.txt
+    const seen: string[] = [];
+    await scanSource(dir, { onFileHashed: (f) => seen.push(`${f.item}/${f.name}`) });
+    assert.deepEqual(seen.sort(), ['README.txt/README.txt', 'tools/tools.iso']);
+    // From the cache: nothing is hashed now, nothing is reported.
+    const cache = HashCache.inMemory();
+    await scanSource(dir, { hashCache: cache });
+    const again: string[] = [];
+    await scanSource(dir, { hashCache: cache, onFileHashed: (f) => again.push(f.name) });
+    assert.deepEqual(again, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
