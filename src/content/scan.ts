@@ -49,8 +49,10 @@ export interface ScanResult {
   stats: ScanStats;
 }
 
-/** Files hashed at once: enough to overlap I/O latency, few enough not to thrash a disk. */
-// Files in flight: stat and cache lookups are file system round trips (a 500-file folder is 500 of them).
+/**
+ * Files in flight: cache lookups and small files are file system round trips (a 500-file folder is 500 of
+ * them); large files are hashed one at a time (below), so at most one large file is read at once.
+ */
 const PARALLEL_FILES = 16;
 /**
  * Large files are hashed one at a time: hashing runs on one thread anyway, and a large file that is done

@@ -1,5 +1,6 @@
 // What a source item is before it is published: the desired state the publish engine plans against.
 
+import type { CacheStat } from './hash-cache.js';
 import type { Readable } from 'node:stream';
 import type { ItemType } from '../vcsp/types.js';
 
@@ -18,11 +19,7 @@ export interface SourceFile {
  * The stat of a local file when claas computed its SHA-256 (the scan): while the file keeps it, the hash
  * still describes its bytes (the hash cache's rule), so an upload need not hash the file again.
  */
-export interface ScannedStat {
-  size: number;
-  mtimeMs: number;
-  ino: number;
-}
+export type ScannedStat = CacheStat;
 
 /** A whole local file the scan has just hashed (its hash did not come from the cache). */
 export interface HashedFile {

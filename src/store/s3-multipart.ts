@@ -12,7 +12,7 @@ import { httpStatus, isAbortError, mapS3Error, s3ErrorCode } from './s3-errors.j
 import { partCount } from './s3-part-size.js';
 import { withRetry } from './s3-retry.js';
 import type { RetryPolicy } from './s3-retry.js';
-import { integrityError, md5Hex } from './s3-source.js';
+import { integrityError, md5Hex, sha256Hex } from './s3-source.js';
 import { declarePayloadSha256 } from './s3-client.js';
 import { ClaasError } from '../errors.js';
 import type { PartReader } from './s3-source.js';
@@ -252,7 +252,7 @@ export async function multipartPut(job: MultipartJob, reader: PartReader): Promi
       whole?.update(body);
       // One SHA-256 per part: the payload hash the request is signed with (the server refuses other bytes)
       // and what the checkpoint remembers to recognise the part on resume.
-      const partSha256 = createHash('sha256').update(body).digest('hex');
+      const partSha256 = sha256Hex(body);
       const have = listed.get(n);
       const mine = known.get(n);
       // Keep a part the server has when it holds these very bytes: its checkpointed hash matches, or (for a
