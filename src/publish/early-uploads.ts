@@ -7,6 +7,7 @@
 
 import { encodeHref, hrefToKey } from '../vcsp/hrefs.js';
 import type { HashedFile } from '../content/types.js';
+import { listKeys } from '../store/list-keys.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
 
 export interface EarlyUploadOptions {
@@ -49,7 +50,7 @@ export class EarlyUploads {
     const upload = (async (): Promise<boolean> => {
       const known = await this.o.knownHashes;
       if (known === undefined || this.ctrl.signal.aborted) return false;
-      this.present ??= listSizes(this.store);
+      this.present ??= listKeys(this.store);
       if ((await this.present).get(key)?.size === f.size) return true;
       if (known.has(f.sha256)) return false; // the library has these bytes, maybe under another key
       await this.store.put(
@@ -84,10 +85,4 @@ export class EarlyUploads {
     await Promise.allSettled(this.uploads.values());
     this.uploads.clear();
   }
-}
-
-async function listSizes(store: ObjectStore): Promise<Map<string, StoredObject>> {
-  const map = new Map<string, StoredObject>();
-  for await (const obj of store.list('')) map.set(obj.key, obj);
-  return map;
 }

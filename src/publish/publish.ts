@@ -4,8 +4,9 @@
 // whole; a re-run finds the files already there (content-addressed keys) and sends only what is missing.
 
 import type { EarlyUploads } from './early-uploads.js';
+import { listKeys } from '../store/list-keys.js';
 import { basename } from 'node:path';
-import type { ObjectStore, PutSource, StoredObject } from '../store/types.js';
+import type { ObjectStore, PutSource } from '../store/types.js';
 import type { ItemJson, LibJson, VersionSnapshot } from '../vcsp/types.js';
 import { planNextVersion, readPreviousFromSnapshot } from '../vcsp/diff.js';
 import type { DesiredItem, ItemChange, NextState, PreviousState } from '../vcsp/diff.js';
@@ -135,12 +136,6 @@ function withVersionedHrefs(
     return { ...item, selfHref: itemSelfHref(decodeURIComponent(folder), item.version, item.id) };
   });
   return { lib: { ...next.lib, itemsHref: itemsKey(next.lib.version) }, items };
-}
-
-async function listKeys(store: ObjectStore): Promise<Map<string, StoredObject>> {
-  const map = new Map<string, StoredObject>();
-  for await (const obj of store.list('')) map.set(obj.key, obj);
-  return map;
 }
 
 /** Where a planned file's bytes come from, as the store takes them. */
