@@ -36,6 +36,7 @@ import {
 } from './consistency.js';
 import type { DetailedVersionCheck, ListingIndex } from './consistency.js';
 import { openOriginStore, openReplicaStore } from './open-stores.js';
+import { closeStore } from '../store/open.js';
 
 export const DEFAULT_SETTLE_MS = 15 * 60_000;
 
@@ -222,10 +223,6 @@ function emptyStatus(
     checkedObjects: 0,
     requests: 0,
   };
-}
-
-function closeStore(store: ObjectStore | undefined): void {
-  (store as { close?: () => void } | undefined)?.close?.();
 }
 
 interface OriginView {

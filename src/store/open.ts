@@ -31,3 +31,8 @@ export async function openStore(loc: Location, opts: OpenStoreOptions = {}): Pro
     ...(partConcurrency === undefined ? {} : { concurrency: { parts: partConcurrency } }),
   });
 }
+
+/** Closes a store's connections (an S3 store's client; other stores have nothing to close). */
+export function closeStore(store: ObjectStore | undefined): void {
+  (store as { close?: () => void } | undefined)?.close?.();
+}

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { ClaasError, badInput } from '../../errors.js';
 import { generateSelfSigned } from '../../gateway/tls.js';
+import { closeStore } from '../../store/open.js';
 import { startGateway } from '../../gateway/multi/gateway.js';
 import type { Gateway, GatewayLibrary } from '../../gateway/multi/gateway.js';
 import {
@@ -132,12 +133,6 @@ async function loadTls(
     await ch.close();
   }
   return { ...pair, note: `new self-signed certificate ${certFile}` };
-}
-
-/** Closes an S3 store's connections (other stores have nothing to close). */
-function closeStore(store: unknown): void {
-  const s = store as { close?: () => void };
-  if (typeof s.close === 'function') s.close();
 }
 
 export function registerGateway(program: Command): void {

@@ -4,6 +4,7 @@
 // action, actor name, version, summary, item changes.
 
 import { readAudit } from '../../archive/audit.js';
+import { closeStore } from '../../store/open.js';
 import type { AuditCache, StoredAuditEntry } from '../../archive/audit.js';
 import { LazyRefresh } from './lazy-refresh.js';
 import type { LazyRefreshOptions } from './lazy-refresh.js';
@@ -27,10 +28,6 @@ export interface AuditEvent {
 interface LibraryAudit {
   entries: StoredAuditEntry[];
   unreadable: number;
-}
-
-function closeStore(store: unknown): void {
-  (store as { close?: () => void }).close?.();
 }
 
 export function auditEvent(library: string, e: StoredAuditEntry): AuditEvent {
