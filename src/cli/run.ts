@@ -1,5 +1,6 @@
-// Runs a command body with consistent error handling and exit codes.
+// Runs a command body with consistent error handling and exit codes, and lets Ctrl-C interrupt long work.
 
+import { ClaasError } from '../errors.js';
 import { reportError } from './output.js';
 import type { OutputMode } from './output.js';
 
@@ -13,4 +14,25 @@ export async function runCommand(
   } catch (e) {
     process.exitCode = reportError(mode, e);
   }
+}
+
+/**
+ * An AbortController that Ctrl-C (SIGINT) and SIGTERM abort with an error saying how to go on, for
+ * commands whose work resumes; `dispose()` removes the handlers (call it in a finally).
+ */
+export function abortOnInterrupt(nextStep = 'run the same command again to resume'): {
+  controller: AbortController;
+  dispose(): void;
+} {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new ClaasError('INTERNAL', `interrupted; ${nextStep}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    controller,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -16,7 +16,7 @@ import type { StoreFlags } from '../options.js';
 import { formatBytes, note, printJson, say } from '../output.js';
 import type { OutputMode } from '../output.js';
 import { progressRenderer } from '../progress.js';
-import { runCommand } from '../run.js';
+import { abortOnInterrupt, runCommand } from '../run.js';
 import { addVcenterLoginOptions, vcenterLoginFrom, withVcenter } from '../vcenter-login.js';
 import type { VcenterLoginFlags } from '../vcenter-login.js';
 import { addStoreFlags, assertUsableDestination } from './publish.js';
@@ -93,11 +93,7 @@ async function runImport(
     if (e.type === 'warning') note(mode, `warning: ${e.message}${e.input ? ` (${e.input})` : ''}`);
     progress.sink(e);
   };
-  const controller = new AbortController();
-  const onSignal = (): void =>
-    controller.abort(new ClaasError('INTERNAL', 'interrupted; run the same command again to continue'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { controller, dispose: stopListening } = abortOnInterrupt('run the same command again to continue');
   let result: ImportResult;
   try {
     const options: ImportOptions = {
@@ -117,8 +113,7 @@ async function runImport(
     result = await importLibrary(remote, options);
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
   const p = result.publish;
   if (mode.json) {

@@ -15,7 +15,7 @@ import type { ConfiguredStore } from '../../replicate/open-stores.js';
 import { collect, parseDuration, parsePositiveInt } from '../options.js';
 import { formatBytes, note, printJson, reportError, say } from '../output.js';
 import type { OutputMode } from '../output.js';
-import { runCommand } from '../run.js';
+import { abortOnInterrupt, runCommand } from '../run.js';
 
 interface MirrorFlags {
   config: string;
@@ -159,11 +159,7 @@ export function registerMirror(program: Command): void {
           }
         }
         const origin = await openOriginStore(config);
-        const controller = new AbortController();
-        const onSignal = (): void =>
-          controller.abort(new ClaasError('INTERNAL', 'interrupted; run the same command again to resume'));
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        const { controller, dispose: stopListening } = abortOnInterrupt();
         try {
           const runOne = async (r: ReplicaConfig): Promise<MirrorResult> => {
             const progress = progressLine(mode);
@@ -225,8 +221,7 @@ export function registerMirror(program: Command): void {
             controller.signal,
           );
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          stopListening();
           origin.close();
         }
       });

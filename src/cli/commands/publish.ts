@@ -25,7 +25,7 @@ import type { StoreFlags } from '../options.js';
 import { formatBytes, note, printJson, say } from '../output.js';
 import type { OutputMode } from '../output.js';
 import { progressRenderer } from '../progress.js';
-import { runCommand } from '../run.js';
+import { abortOnInterrupt, runCommand } from '../run.js';
 
 interface PublishFlags extends StoreFlags {
   to?: string;
@@ -175,11 +175,7 @@ export function registerPublish(program: Command): void {
           );
         }
       };
-      const controller = new AbortController();
-      const onSignal = (): void =>
-        controller.abort(new ClaasError('INTERNAL', 'interrupted; run the same command again to resume'));
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const { controller, dispose: stopListening } = abortOnInterrupt();
       let result: PublishResult;
       let early: EarlyUploads | undefined;
       try {
@@ -233,8 +229,7 @@ export function registerPublish(program: Command): void {
         // one resumes like any other on the next run, and gc removes what no version references.
         await early?.stop();
         progress.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stopListening();
       }
       if (mode.json) {
         printJson({ ok: true, ...result, warnings });
