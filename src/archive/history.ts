@@ -11,9 +11,9 @@ import { mapLimited } from '../util/pool.js';
 import { LIB_KEY, VERSIONS_PREFIX, versionFromSnapshotKey } from '../publish/layout.js';
 import { readJsonKey, readSnapshot } from '../publish/state.js';
 import { parseLibJson } from '../vcsp/schema.js';
-import { entriesByVersion, readAudit } from './audit.js';
-import type { StoredAuditEntry } from './audit.js';
-import { retainedVersions } from './retain.js';
+import { entriesByVersion, readAudit } from '../publish/audit.js';
+import type { StoredAuditEntry } from '../publish/audit.js';
+import { retainedVersions } from '../publish/retain.js';
 
 export interface HistoryFile {
   name: string;

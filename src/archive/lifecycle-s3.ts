@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { isAwsEndpoint } from '../store/s3-client.js';
+import { isAwsEndpoint } from '../store/endpoints.js';
 import { mapS3Error, s3ErrorCode } from '../store/s3-errors.js';
 import type { S3StoreExtras } from '../store/s3.js';
 

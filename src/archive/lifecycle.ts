@@ -6,9 +6,9 @@
 
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { badInput } from '../errors.js';
-import { HclExpr, attr, block, hclBody } from '../replicate/terraform.js';
-import type { HclItem } from '../replicate/terraform.js';
-import { isAwsEndpoint } from '../store/s3-client.js';
+import { HclExpr, attr, block, hclBody } from '../util/hcl.js';
+import type { HclItem } from '../util/hcl.js';
+import { isAwsEndpoint } from '../store/endpoints.js';
 
 export type { LifecycleRule };
 

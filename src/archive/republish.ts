@@ -17,12 +17,12 @@ import type { PublishOptions, PublishResult } from '../publish/publish.js';
 import { readLibraryState, readSnapshot } from '../publish/state.js';
 import type { EventSink } from '../publish/events.js';
 import { mapLimited } from '../util/pool.js';
-import { appendAudit, versionAuditEntry } from './audit.js';
-import type { AuditAction, StoredAuditEntry } from './audit.js';
+import { appendAudit, versionAuditEntry } from '../publish/audit.js';
+import type { AuditAction, StoredAuditEntry } from '../publish/audit.js';
 import { copyObject } from './copy.js';
 import type { CopyMethod } from './copy.js';
 import { presentSizes } from './history.js';
-import type { Actor } from './identity.js';
+import type { Actor } from '../publish/identity.js';
 
 export interface StoredFile {
   name: string;

@@ -21,10 +21,10 @@ import { ClaasError, badInput } from '../errors.js';
 import { mapLimited } from '../util/pool.js';
 import { LIB_KEY, snapshotKey } from '../publish/layout.js';
 import { readLibraryState } from '../publish/state.js';
-import { appendAudit, readAudit } from './audit.js';
+import { appendAudit, readAudit } from '../publish/audit.js';
 import { copyObject, hashStored } from './copy.js';
 import type { CopyMethod } from './copy.js';
-import type { Actor } from './identity.js';
+import type { Actor } from '../publish/identity.js';
 import { republish, republishSettings, storedItemOf } from './republish.js';
 import type { RepublishResult, RepublishSettings } from './republish.js';
 

@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isClaasError } from '../errors.js';
 import { parseLocation } from '../store/location.js';
-import { isAwsEndpoint } from '../store/s3-client.js';
+import { isAwsEndpoint } from '../store/endpoints.js';
 import type { S3Location } from '../store/types.js';
 import {
   ARCHIVE_STORAGE_CLASSES,

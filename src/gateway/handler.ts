@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { isClaasError } from '../errors.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
-import { basicAuthChecker, WWW_AUTHENTICATE } from './auth.js';
+import { basicAuthChecker, WWW_AUTHENTICATE } from '../vcsp/basic-auth.js';
 import { parseRange } from './range.js';
 import { keyForRequest, normalizeBasePath } from './request-path.js';
 

@@ -11,7 +11,7 @@ import { ClaasError, badInput } from '../errors.js';
 import { createVcspHandler } from './handler.js';
 import type { VcspHandler, VcspHandlerOptions } from './handler.js';
 import { normalizeBasePath } from './request-path.js';
-import { certificateThumbprint } from './tls.js';
+import { certificateThumbprint } from '../net/tls.js';
 
 export interface VcspServerOptions extends VcspHandlerOptions, ListenOptions {}
 

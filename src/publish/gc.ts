@@ -11,8 +11,8 @@ import { hrefToKey } from '../vcsp/hrefs.js';
 import { parseLibJson } from '../vcsp/schema.js';
 import { LIB_KEY, isClaasManagedKey, isInternalKey } from './layout.js';
 import { readJsonKey, readSnapshot } from './state.js';
-import { retainedVersions } from '../archive/retain.js';
-import { appendAudit } from '../archive/audit.js';
+import { retainedVersions } from './retain.js';
+import { appendAudit } from './audit.js';
 
 export interface GcResult {
   deleted: string[];

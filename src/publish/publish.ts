@@ -25,10 +25,10 @@ import { adoptLibrary } from './adopt.js';
 import { acquireLock } from './lock.js';
 import { collectGarbage } from './gc.js';
 import type { GcResult } from './gc.js';
-import { appendAudit, versionAuditEntry } from '../archive/audit.js';
-import type { AuditAction } from '../archive/audit.js';
-import { resolveActor } from '../archive/identity.js';
-import type { Actor } from '../archive/identity.js';
+import { appendAudit, versionAuditEntry } from './audit.js';
+import type { AuditAction } from './audit.js';
+import { resolveActor } from './identity.js';
+import type { Actor } from './identity.js';
 
 export interface PublishInput {
   /** The items to publish (from a source: a scanned folder, a vCenter, a VCSP URL). */

@@ -29,12 +29,8 @@ import { storeLocation } from '../config/schema.js';
 import type { ClaasConfig, ReplicaConfig } from '../config/schema.js';
 import { ClaasError } from '../errors.js';
 import type { S3Location } from '../store/types.js';
-import {
-  createS3Client,
-  DEFAULT_REGION,
-  isAwsEndpoint,
-  suppressSdkNodeVersionWarning,
-} from '../store/s3-client.js';
+import { createS3Client, suppressSdkNodeVersionWarning } from '../store/s3-client.js';
+import { DEFAULT_REGION, isAwsEndpoint } from '../store/endpoints.js';
 import { httpStatus, s3ErrorCode } from '../store/s3-errors.js';
 import { planNativeReplication, RULE_ID_PREFIX, withSourceAccount } from './plan-native.js';
 import { SOURCE_ACCOUNT_PLACEHOLDER } from './plan-types.js';

@@ -28,7 +28,7 @@ import type { HeldLock } from '../publish/lock.js';
 import { collectGarbage } from '../publish/gc.js';
 import type { GcResult } from '../publish/gc.js';
 import { defaultCheckpointDir } from '../store/s3-checkpoint.js';
-import { isAwsEndpoint } from '../store/s3-client.js';
+import { isAwsEndpoint } from '../store/endpoints.js';
 import { httpStatus, mapS3Error, s3ErrorCode } from '../store/s3-errors.js';
 import { choosePartSize, GiB, MiB } from '../store/s3-part-size.js';
 import type { ObjectStore, S3Location, WriteSettings } from '../store/types.js';

@@ -18,7 +18,7 @@ import type { ReplicationDestination as RoleDestination } from '../access/polici
 import { isZoneReplica } from '../config/resolve.js';
 import { storeLocation } from '../config/schema.js';
 import type { ClaasConfig, ReplicaConfig, StoreRef } from '../config/schema.js';
-import { DEFAULT_REGION, isAwsEndpoint } from '../store/s3-client.js';
+import { DEFAULT_REGION, isAwsEndpoint } from '../store/endpoints.js';
 import type { S3Location } from '../store/types.js';
 import { SOURCE_ACCOUNT_PLACEHOLDER } from './plan-types.js';
 import type {

@@ -6,6 +6,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { awsCredentials, awsS3, smithyHttp } from './aws-sdk.js';
+import { DEFAULT_REGION, isAwsEndpoint } from './endpoints.js';
 
 const { S3Client } = awsS3;
 type S3Client = InstanceType<typeof S3Client>;
@@ -29,24 +30,6 @@ export interface S3ClientSettings {
   connectionTimeoutMs?: number;
   /** Milliseconds a request may sit without socket activity. Default 120 s. */
   requestTimeoutMs?: number;
-}
-
-export const DEFAULT_REGION = 'us-east-1';
-
-/** True for AWS's own endpoints (or no endpoint = AWS). */
-export function isAwsEndpoint(endpoint: string | undefined): boolean {
-  if (endpoint === undefined) return true;
-  try {
-    const host = new URL(endpoint).hostname.toLowerCase();
-    return host === 'amazonaws.com' || host.endsWith('.amazonaws.com') || host.endsWith('.amazonaws.com.cn');
-  } catch {
-    return false;
-  }
-}
-
-/** The endpoint URL for messages: the configured one, or AWS's regional endpoint. */
-export function endpointDisplay(endpoint: string | undefined, region: string | undefined): string {
-  return endpoint ?? `https://s3.${region ?? DEFAULT_REGION}.amazonaws.com`;
 }
 
 /**

@@ -8,13 +8,8 @@ import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
 import { displayLocation } from './location.js';
 import { checkpointPath, defaultCheckpointDir, loadCheckpoint, removeCheckpoint } from './s3-checkpoint.js';
-import {
-  createS3Client,
-  declarePayloadSha256,
-  endpointDisplay,
-  isAwsEndpoint,
-  DEFAULT_REGION,
-} from './s3-client.js';
+import { createS3Client, declarePayloadSha256 } from './s3-client.js';
+import { endpointDisplay, isAwsEndpoint, DEFAULT_REGION } from './endpoints.js';
 import { httpStatus, isAbortError, isMissingObject, mapS3Error, s3ErrorCode } from './s3-errors.js';
 import type { S3Op } from './s3-errors.js';
 import { multipartPut } from './s3-multipart.js';

@@ -11,8 +11,8 @@ import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ClaasError } from '../errors.js';
-import { VCSP_USER } from '../gateway/auth.js';
-import { normalizeThumbprint } from '../gateway/tls.js';
+import { VCSP_USER } from '../vcsp/basic-auth.js';
+import { normalizeThumbprint } from '../net/tls.js';
 import type { ByteRange } from '../store/types.js';
 
 export interface HttpClientOptions {

@@ -2,8 +2,8 @@
 // (claas subscribe), read its subscription back, sync it, delete.
 
 import { ClaasError, badInput, isClaasError } from '../errors.js';
-import { VCSP_USER } from '../gateway/auth.js';
-import { normalizeThumbprint } from '../gateway/tls.js';
+import { VCSP_USER } from '../vcsp/basic-auth.js';
+import { normalizeThumbprint } from '../net/tls.js';
 import type { VcenterApi } from './api.js';
 import type { LibraryInfo, SubscriptionInfo, SubscriptionSettings } from './types.js';
 

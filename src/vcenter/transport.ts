@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ClaasError } from '../errors.js';
-import { normalizeThumbprint } from '../gateway/tls.js';
+import { normalizeThumbprint } from '../net/tls.js';
 
 export interface TrustOptions {
   /** Accept exactly the certificate with this SHA-1 thumbprint (no CA check, as vCenter pins). */

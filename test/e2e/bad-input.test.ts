@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { writeSampleSource, ovfDescriptor } from '../../src/content/samples.js';
+import { writeSampleSource, ovfDescriptor } from '../../src/demo/samples.js';
 import { runCli, withTempDir, isolatedEnv, treeDigest } from '../helpers/cli.js';
 
 async function makeOva(path: string, members: { name: string; data: Buffer }[]): Promise<void> {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile, readFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeSampleSource } from '../../src/content/samples.js';
+import { writeSampleSource } from '../../src/demo/samples.js';
 import { HttpLibrarySource } from '../../src/subscriber/reader.js';
 import { syncLibrary } from '../../src/subscriber/sync.js';
 import { verifyLibrary } from '../../src/subscriber/verify.js';

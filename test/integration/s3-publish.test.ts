@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { writeSampleSource } from '../../src/content/samples.js';
+import { writeSampleSource } from '../../src/demo/samples.js';
 import { HttpLibrarySource } from '../../src/subscriber/reader.js';
 import { syncLibrary } from '../../src/subscriber/sync.js';
 import { CLI, cliEnv, runCli, startCliJson, isolatedEnv } from '../helpers/cli.js';

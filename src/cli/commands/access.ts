@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ClaasError, badInput } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
-import { ACCESS_ROLES, accessPolicies } from '../../access/for-config.js';
-import type { AccessPolicy, AccessRole } from '../../access/for-config.js';
+import { ACCESS_ROLES, accessPolicies } from '../../replicate/access-for-config.js';
+import type { AccessPolicy, AccessRole } from '../../replicate/access-for-config.js';
 import {
   publisherPolicy,
   rgwUserArn,

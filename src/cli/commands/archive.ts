@@ -3,9 +3,9 @@
 // in the library itself.
 
 import type { Command } from 'commander';
-import { appendAudit } from '../../archive/audit.js';
-import { resolveActor } from '../../archive/identity.js';
-import { readRetention, releaseVersions, retainVersions, setRetentionPolicy } from '../../archive/retain.js';
+import { appendAudit } from '../../publish/audit.js';
+import { resolveActor } from '../../publish/identity.js';
+import { readRetention, releaseVersions, retainVersions, setRetentionPolicy } from '../../publish/retain.js';
 import {
   DEFAULT_ARCHIVE_DIR,
   listArchives,

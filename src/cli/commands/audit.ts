@@ -1,8 +1,8 @@
 // `claas audit [--since <date|duration>] [--item <name>]`: the library's audit log, oldest first.
 
 import type { Command } from 'commander';
-import { readAudit, entriesByVersion } from '../../archive/audit.js';
-import type { StoredAuditEntry } from '../../archive/audit.js';
+import { readAudit, entriesByVersion } from '../../publish/audit.js';
+import type { StoredAuditEntry } from '../../publish/audit.js';
 import { snapshotVersions } from '../../archive/history.js';
 import { openTargetStore, resolveTarget } from '../../archive/target.js';
 import type { TargetFlags } from '../../archive/target.js';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { mkdir, writeFile, readFile, chmod } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { writeSampleSource } from '../../content/samples.js';
+import { writeSampleSource } from '../../demo/samples.js';
 import { readFolderSource } from '../../sources/folder.js';
 import { publish } from '../../publish/publish.js';
 import { openStore } from '../../store/open.js';

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { ClaasError, badInput } from '../../errors.js';
-import { generateSelfSigned } from '../../gateway/tls.js';
+import { generateSelfSigned } from '../../net/tls.js';
 import { closeStore } from '../../store/open.js';
 import { startGateway } from '../../gateway/multi/gateway.js';
 import type { Gateway, GatewayLibrary } from '../../gateway/multi/gateway.js';
@@ -23,7 +23,7 @@ import {
 import { CLAAS_VERSION } from '../version.js';
 import type { GatewaySettings } from '../../gateway/multi/from-config.js';
 import { readTenants } from '../../gateway/multi/tenants.js';
-import { VCSP_USER } from '../../gateway/auth.js';
+import { VCSP_USER } from '../../vcsp/basic-auth.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { collect, parseDuration, parseSize } from '../options.js';
 import { printJson, say } from '../output.js';

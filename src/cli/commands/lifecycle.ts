@@ -2,8 +2,8 @@
 // bucket has, applied only when something changes, and read back.
 
 import type { Command } from 'commander';
-import { appendAudit } from '../../archive/audit.js';
-import { resolveActor } from '../../archive/identity.js';
+import { appendAudit } from '../../publish/audit.js';
+import { resolveActor } from '../../publish/identity.js';
 import { isS3Store } from '../../archive/copy.js';
 import {
   DEFAULT_MIN_TRANSITION_SIZE,

@@ -1,7 +1,7 @@
 // `claas rollback <item> --to <item-version>`: publish an item's old content as a new, higher version.
 
 import type { Command } from 'commander';
-import { resolveActor } from '../../archive/identity.js';
+import { resolveActor } from '../../publish/identity.js';
 import { rollbackItem } from '../../archive/rollback.js';
 import { openTargetStore, resolveTarget } from '../../archive/target.js';
 import type { TargetFlags } from '../../archive/target.js';

@@ -18,7 +18,7 @@ import {
   updateTenant,
 } from '../../gateway/multi/tenants.js';
 import type { TenantRecord } from '../../gateway/multi/tenants.js';
-import { VCSP_USER } from '../../gateway/auth.js';
+import { VCSP_USER } from '../../vcsp/basic-auth.js';
 import { collect } from '../options.js';
 import { printJson, say } from '../output.js';
 import type { OutputMode } from '../output.js';

@@ -3,9 +3,9 @@
 // each immutable entry object once. Entries are reduced to what an administrator scans: time, library,
 // action, actor name, version, summary, item changes.
 
-import { readAudit } from '../../archive/audit.js';
+import { readAudit } from '../../publish/audit.js';
 import { closeStore } from '../../store/open.js';
-import type { AuditCache, StoredAuditEntry } from '../../archive/audit.js';
+import type { AuditCache, StoredAuditEntry } from '../../publish/audit.js';
 import { LazyRefresh } from './lazy-refresh.js';
 import type { LazyRefreshOptions } from './lazy-refresh.js';
 import type { MatrixSource } from './replica-matrix.js';

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isClaasError } from '../../errors.js';
-import { WWW_AUTHENTICATE } from '../auth.js';
+import { WWW_AUTHENTICATE } from '../../vcsp/basic-auth.js';
 import { sendJson, sendStatus, serveKey } from '../handler.js';
 import type { AccessLogEntry, Served, VcspHandler } from '../handler.js';
 import { keyForRequest, MAX_URL_BYTES } from '../request-path.js';

@@ -6,7 +6,7 @@
 // removed. scrypt runs at most `concurrency` at once with a bounded queue: a flood cannot take the CPU.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { VCSP_USER } from '../auth.js';
+import { VCSP_USER } from '../../vcsp/basic-auth.js';
 import { deriveKey, passwordKeyId, SCRYPT_PARAMS } from './tenants.js';
 import type { ScryptHash, TenantRecord } from './tenants.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
-import { readAudit, entriesByVersion } from '../../../src/archive/audit.js';
+import { readAudit, entriesByVersion } from '../../../src/publish/audit.js';
 import { snapshotVersions } from '../../../src/archive/history.js';
 import { openTestStore } from '../../helpers/ceph.js';
 import { cliEnv } from '../../helpers/cli.js';

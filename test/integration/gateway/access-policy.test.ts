@@ -16,7 +16,7 @@ import {
   PutBucketPolicyCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { writeSampleSource } from '../../../src/content/samples.js';
+import { writeSampleSource } from '../../../src/demo/samples.js';
 import { isolatedEnv, runCli } from '../../helpers/cli.js';
 import {
   cephEnv,

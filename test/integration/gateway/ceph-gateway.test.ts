@@ -30,7 +30,7 @@ import { get } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSampleSource } from '../../../src/content/samples.js';
+import { writeSampleSource } from '../../../src/demo/samples.js';
 import { HttpLibrarySource } from '../../../src/subscriber/reader.js';
 import { syncLibrary } from '../../../src/subscriber/sync.js';
 import type { SyncState } from '../../../src/subscriber/sync.js';

@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSampleSource } from '../../../src/content/samples.js';
+import { writeSampleSource } from '../../../src/demo/samples.js';
 import { isolatedEnv } from '../../helpers/cli.js';
 import {
   cephEnv,

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSampleSource } from '../../../src/content/samples.js';
+import { writeSampleSource } from '../../../src/demo/samples.js';
 import { HttpLibrarySource } from '../../../src/subscriber/reader.js';
 import { syncLibrary } from '../../../src/subscriber/sync.js';
 import { isolatedEnv } from '../../helpers/cli.js';

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { writeSampleSource } from '../../../src/content/samples.js';
+import { writeSampleSource } from '../../../src/demo/samples.js';
 import { FsStore } from '../../../src/store/fs.js';
 import { startGateway } from '../../../src/gateway/multi/gateway.js';
 import type { Gateway, GatewayOptions } from '../../../src/gateway/multi/gateway.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSelfSigned } from '../../../src/gateway/tls.js';
+import { generateSelfSigned } from '../../../src/net/tls.js';
 import { HttpLibrarySource } from '../../../src/subscriber/reader.js';
 import { syncLibrary } from '../../../src/subscriber/sync.js';
 import { FsStore } from '../../../src/store/fs.js';

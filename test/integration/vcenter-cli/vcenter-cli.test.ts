@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SAMPLE_OVF_NAME, writeSampleSource } from '../../../src/content/samples.js';
+import { SAMPLE_OVF_NAME, writeSampleSource } from '../../../src/demo/samples.js';
 import {
   connectVcenter,
   createLocalLibrary,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isClaasError } from '../../../src/errors.js';
 import type { ClaasError } from '../../../src/errors.js';
-import { ovfDescriptor, ovfManifest, writeStreamOptimizedVmdk } from '../../../src/content/samples.js';
+import { ovfDescriptor, ovfManifest, writeStreamOptimizedVmdk } from '../../../src/demo/samples.js';
 import {
   connectVcenter,
   createLocalLibrary,

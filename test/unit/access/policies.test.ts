@@ -18,7 +18,7 @@ import {
 } from '../../../src/access/policies.js';
 import type { PolicyDocument, PolicyStatement } from '../../../src/access/policies.js';
 import { actionsOf, checkDocument, list, ROLE_ARN } from './iam-checks.js';
-import { accessPolicies } from '../../../src/access/for-config.js';
+import { accessPolicies } from '../../../src/replicate/access-for-config.js';
 import type { S3Location } from '../../../src/store/types.js';
 import { AWS_EXAMPLE, config, ISSUE_4_EXAMPLE, ISSUE_5_GATEWAY } from '../config/examples.js';
 

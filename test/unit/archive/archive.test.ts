@@ -17,7 +17,7 @@ import {
   snapshotArchive,
   verifyArchive,
 } from '../../../src/archive/snapshot-archive.js';
-import { readAudit } from '../../../src/archive/audit.js';
+import { readAudit } from '../../../src/publish/audit.js';
 import { readSnapshot } from '../../../src/publish/state.js';
 import { StoreLibrarySource } from '../../../src/subscriber/reader.js';
 import { verifyLibrary } from '../../../src/subscriber/verify.js';

@@ -8,7 +8,7 @@ import type { SourceItem } from '../../../src/content/types.js';
 import { publish } from '../../../src/publish/publish.js';
 import type { PublishResult } from '../../../src/publish/publish.js';
 import type { ObjectStore } from '../../../src/store/types.js';
-import type { Actor } from '../../../src/archive/identity.js';
+import type { Actor } from '../../../src/publish/identity.js';
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 

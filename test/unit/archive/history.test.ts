@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs.js';
 import { assembleHistory, itemHistory, readCommittedSnapshots } from '../../../src/archive/history.js';
-import { appendAudit } from '../../../src/archive/audit.js';
-import { retainVersions } from '../../../src/archive/retain.js';
+import { appendAudit } from '../../../src/publish/audit.js';
+import { retainVersions } from '../../../src/publish/retain.js';
 import { withTempDir } from '../../helpers/cli.js';
 import { ACTOR, HOUR, item, publishAt, sha256, T0 } from './fixtures.js';
 

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs.js';
 import { rollbackItem } from '../../../src/archive/rollback.js';
-import { readAudit } from '../../../src/archive/audit.js';
+import { readAudit } from '../../../src/publish/audit.js';
 import { readSnapshot } from '../../../src/publish/state.js';
 import { StoreLibrarySource } from '../../../src/subscriber/reader.js';
 import { syncLibrary } from '../../../src/subscriber/sync.js';

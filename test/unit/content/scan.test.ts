@@ -6,7 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it, test } from 'node:test';
-import { writeSampleSource } from '../../../src/content/samples.js';
+import { writeSampleSource } from '../../../src/demo/samples.js';
 import { HashCache } from '../../../src/content/hash-cache.js';
 import { scanSource, type ScanProgress } from '../../../src/content/scan.js';
 import { assertClaasError, manifestFor, ovfXml, random, sha, tempDir, writeSampleOva } from './fixtures.js';

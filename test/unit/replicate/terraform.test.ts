@@ -5,7 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hclString, hclValue, replicationTerraform } from '../../../src/replicate/terraform.js';
+import { replicationTerraform } from '../../../src/replicate/terraform.js';
+import { hclString, hclValue } from '../../../src/util/hcl.js';
 import { planNativeReplication } from '../../../src/replicate/plan-native.js';
 import type { ReplicationPlan } from '../../../src/replicate/plan-types.js';
 import { AWS_EXAMPLE, AWS_ROOT_EXAMPLE, config, ISSUE_4_EXAMPLE } from '../config/examples.js';

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client, isAwsEndpoint } from '../../../src/store/s3-client.js';
+import { createS3Client } from '../../../src/store/s3-client.js';
+import { isAwsEndpoint } from '../../../src/store/endpoints.js';
 
 interface Seen {
   method: string;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpLibrarySource } from '../../../src/subscriber/reader.js';
 import { startVcspServer } from '../../../src/gateway/vcsp-server.js';
-import { generateSelfSigned } from '../../../src/gateway/tls.js';
+import { generateSelfSigned } from '../../../src/net/tls.js';
 import { FsStore } from '../../../src/store/fs.js';
 import { isClaasError } from '../../../src/errors.js';
 import type { AccessLogEntry } from '../../../src/gateway/handler.js';

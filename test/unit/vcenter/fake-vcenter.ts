@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateThumbprint, generateSelfSigned } from '../../../src/gateway/tls.js';
+import { certificateThumbprint, generateSelfSigned } from '../../../src/net/tls.js';
 import { connectVcenter } from '../../../src/vcenter/index.js';
 import type { VcenterApi, VcenterConnectOptions } from '../../../src/vcenter/index.js';
 

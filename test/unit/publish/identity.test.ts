@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { resolveActor } from '../../../src/archive/identity.js';
+import { resolveActor } from '../../../src/publish/identity.js';
 import { FsStore } from '../../../src/store/fs.js';
 import type { ObjectStore } from '../../../src/store/types.js';
 import { withTempDir } from '../../helpers/cli.js';

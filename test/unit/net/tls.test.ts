@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateThumbprint, generateSelfSigned, normalizeThumbprint } from '../../../src/gateway/tls.js';
+import { certificateThumbprint, generateSelfSigned, normalizeThumbprint } from '../../../src/net/tls.js';
 import { startVcspServer } from '../../../src/gateway/vcsp-server.js';
 import { FsStore } from '../../../src/store/fs.js';
 import { isClaasError } from '../../../src/errors.js';
 import { http as raw } from '../../helpers/http.js';
-import { hasOpenssl } from './openssl.js';
+import { hasOpenssl } from '../gateway/openssl.js';
 
 test('normalizeThumbprint accepts colon, plain and lowercase forms', () => {
   const want = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01';

@@ -8,7 +8,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
-import { sha256File } from './hash.js';
+import { sha256File } from '../content/hash.js';
 
 /** The one timestamp written wherever a format carries one (ISO 9660 dates). */
 export const SAMPLE_TIME = new Date(Date.UTC(2025, 0, 1, 0, 0, 0));

@@ -10,9 +10,9 @@ import {
   retainVersions,
   retainedVersions,
   setRetentionPolicy,
-} from '../../../src/archive/retain.js';
+} from '../../../src/publish/retain.js';
 import { withTempDir } from '../../helpers/cli.js';
-import { ACTOR, HOUR, item, publishAt } from './fixtures.js';
+import { ACTOR, HOUR, item, publishAt } from '../archive/fixtures.js';
 
 test('markers, keep-last and keep-all', async () => {
   await withTempDir(async (dir) => {

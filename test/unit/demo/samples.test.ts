@@ -22,7 +22,7 @@ import {
   writeIso9660,
   writeSampleSource,
   writeStreamOptimizedVmdk,
-} from '../../../src/content/samples.js';
+} from '../../../src/demo/samples.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;

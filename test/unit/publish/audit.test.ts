@@ -13,10 +13,10 @@ import {
   compareAudit,
   entriesByVersion,
   readAudit,
-} from '../../../src/archive/audit.js';
+} from '../../../src/publish/audit.js';
 import { parseSince } from '../../../src/cli/commands/audit.js';
 import { withTempDir } from '../../helpers/cli.js';
-import { ACTOR } from './fixtures.js';
+import { ACTOR } from '../archive/fixtures.js';
 
 test('keys sort like the times they name and fall into month folders', () => {
   const a = auditKey(new Date('2026-01-31T23:59:59.999Z'), '0000000000000000');

@@ -4,15 +4,15 @@
 
 import { storeLocation } from '../config/schema.js';
 import type { ClaasConfig, OriginConfig, ReplicaConfig } from '../config/schema.js';
-import { planNativeReplication } from '../replicate/plan-native.js';
+import { planNativeReplication } from './plan-native.js';
 import {
   kmsKeyArn,
   mirrorWriterBucketPolicy,
   publisherPolicy,
   subscriberBucketPolicy,
   subscriberPolicy,
-} from './policies.js';
-import type { KmsUse, PolicyDocument } from './policies.js';
+} from '../access/policies.js';
+import type { KmsUse, PolicyDocument } from '../access/policies.js';
 import type { S3Location } from '../store/types.js';
 
 export const ACCESS_ROLES = ['publisher', 'subscriber', 'replication'] as const;

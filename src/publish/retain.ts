@@ -9,8 +9,8 @@
 
 import type { ObjectStore } from '../store/types.js';
 import { ClaasError, badInput } from '../errors.js';
-import { LIB_KEY, VERSIONS_PREFIX, versionFromSnapshotKey } from '../publish/layout.js';
-import { readJsonKey } from '../publish/state.js';
+import { LIB_KEY, VERSIONS_PREFIX, versionFromSnapshotKey } from './layout.js';
+import { readJsonKey } from './state.js';
 import { parseLibJson } from '../vcsp/schema.js';
 import type { Actor } from './identity.js';
 
