@@ -7,7 +7,7 @@
 import { commentLines } from './cli-commands.js';
 import type { BucketTarget, ReplicationPlan, ReplicationRule } from './plan-types.js';
 import { isAwsEndpoint } from '../store/endpoints.js';
-import { HclCall, attr, block, hclBody, hclString, ref } from '../util/hcl.js';
+import { HclCall, attr, block, hclBody, ref } from '../util/hcl.js';
 import type { HclItem, HclValue } from '../util/hcl.js';
 
 // ---- The plan as Terraform ----
