@@ -22,7 +22,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
 import { renameDurably } from '../util/fs-atomic.js';
-import type { ByteRange, ListOptions, ObjectStore, PutOptions, PutSource, StoredObject } from './types.js';
+import type {
+  ByteRange,
+  ListOptions,
+  ObjectStore,
+  PutOptions,
+  PutSource,
+  StoreFeatures,
+  StoredObject,
+} from './types.js';
 
 /** Where in-flight puts live: inside the root, so the final rename stays on one file system. */
 export const FS_TEMP_PREFIX = '.claas/tmp/';
@@ -87,6 +95,12 @@ export class FsStore implements ObjectStore {
   }
 
   /** Absolute path of a key; throws BAD_INPUT for keys that would escape the root. */
+  readonly features: StoreFeatures = { localPath: (key) => this.pathOf(key) };
+
+  close(): void {
+    /* nothing held open between calls */
+  }
+
   pathOf(key: string): string {
     return join(this.root, ...keySegments(key));
   }

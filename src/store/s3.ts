@@ -26,6 +26,7 @@ import type {
   PutOptions,
   PutSource,
   S3Location,
+  StoreFeatures,
   StoredObject,
   WriteSettings,
 } from './types.js';
@@ -181,6 +182,16 @@ class S3Store implements ObjectStore, S3StoreExtras {
       maxSockets: Math.max(64, files * this.partConcurrency + SMALL_PUTS + 16),
     });
   }
+
+  readonly features: StoreFeatures = {
+    stat: (key) => this.stat(key),
+    putStats: (key) => this.lastPutStats(key),
+    multipart: {
+      list: () => this.listMultipartUploads(),
+      abort: (key, uploadId) => this.abortUpload(key, uploadId),
+    },
+    bucket: { ensureBucket: () => this.ensureBucket() },
+  };
 
   url(key?: string): string {
     return key === undefined ? this.display : `s3://${this.location.bucket}/${this.base}${key}`;

@@ -84,6 +84,10 @@ export interface ObjectStore {
   copyWithin?(fromKey: string, toKey: string): Promise<void>;
   /** True when the location exists and is usable as a library root (the folder or bucket exists). */
   probe(): Promise<{ exists: boolean; empty: boolean }>;
+  /** The optional capabilities this store has (see StoreFeatures below). */
+  readonly features: StoreFeatures;
+  /** Releases connections and handles (an S3 client's sockets); the store is not used afterwards. */
+  close(): void;
 }
 
 /** A parsed location: the embedded default (a local folder) or an S3 bucket/prefix. */
@@ -112,4 +116,97 @@ export interface WriteSettings {
   storageClass?: string;
   sse?: { mode: 'AES256' } | { mode: 'aws:kms'; kmsKeyId?: string };
   tags?: Record<string, string>;
+}
+
+// ---- Optional capabilities (rclone's Features(): declared here once, implemented by fs.ts and s3.ts) ----
+// Callers ask `store.features.X` and use it when present; nothing outside src/store inspects a store's
+// class or reaches a client.
+
+/** head() plus what the store keeps beside the bytes. */
+export interface ObjectInfo extends StoredObject {
+  /** The SHA-256 claas stored with the object (S3: x-amz-meta-sha256), when the store keeps one. */
+  sha256?: string;
+  contentType?: string;
+}
+
+/** How one put went (S3 multipart: parts kept from an interrupted earlier run, parts sent now). */
+export interface PutStats {
+  key: string;
+  multipart: boolean;
+  /** Parts of the object (1 for a single PutObject). */
+  parts: number;
+  /** Parts uploaded by this put. */
+  partsSent: number;
+  /** Parts an earlier, interrupted put had uploaded and this one kept. */
+  partsReused: number;
+  /** True when an earlier upload was continued. */
+  resumed: boolean;
+  /** Requests that claas retried (on top of the SDK's own retries). */
+  retries: number;
+}
+
+export interface MultipartUploadInfo {
+  /** Key relative to the library root. */
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+/** Unfinished multipart uploads under the library root (for gc). */
+export interface MultipartUploads {
+  list(): Promise<MultipartUploadInfo[]>;
+  /** Aborts one (a missing one is not an error) and drops its local checkpoint. */
+  abort(key: string, uploadId: string): Promise<void>;
+}
+
+/** What a copy must find at the source: the object that was planned, not a newer one. */
+export interface CopySourceCondition {
+  size: number;
+  /** The ETag the planning listing saw (S3 servers compare it with x-amz-copy-source-if-match). */
+  etag?: string;
+  /** The SHA-256 the copy must carry; streamed copies are hashed on the way and refused on mismatch. */
+  sha256: string;
+}
+
+export interface CopyFromOptions {
+  source: CopySourceCondition;
+  contentType?: string;
+  /** Storage class, encryption and tags of the copy; undefined = the destination store's own settings. */
+  write?: WriteSettings;
+  role?: PutOptions['role'];
+  /** Called with the number of new bytes copied, as parts complete. */
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A copy whose bytes do not pass through claas: an S3 server-side copy, a local hard link or clone. */
+export interface ServerSideCopy {
+  /** True when copyFrom(source, ...) can run without streaming: same kind, same endpoint or file system. */
+  canCopyFrom(source: ObjectStore): boolean;
+  /** Copies source/fromKey to toKey here, atomically (toKey appears whole or not at all). */
+  copyFrom(source: ObjectStore, fromKey: string, toKey: string, options: CopyFromOptions): Promise<void>;
+}
+
+/**
+ * Bucket-level administration of an S3 location (versioning, bucket policy, replication rules, lifecycle,
+ * bucket creation, the caller's identity). Every such SDK call lives in src/store (s3-admin.ts).
+ */
+export interface BucketAdmin {
+  /** Creates the bucket when missing; true when it was created. */
+  ensureBucket(): Promise<boolean>;
+}
+
+export interface StoreFeatures {
+  /** Server-side copies into this store (the copy engine, store/transfer.ts, tries this first). */
+  copy?: ServerSideCopy;
+  /** Unfinished multipart uploads. */
+  multipart?: MultipartUploads;
+  /** head() plus the stored SHA-256 and content type. */
+  stat?(key: string): Promise<ObjectInfo | undefined>;
+  /** The local file that holds a key (local folders). */
+  localPath?(key: string): string;
+  /** Stats of the last put (of `key`, when given). */
+  putStats?(key?: string): PutStats | undefined;
+  /** Bucket administration (S3). */
+  bucket?: BucketAdmin;
 }

@@ -15,9 +15,11 @@ import { snapshot } from './fixtures.js';
 class FakeStore implements ObjectStore {
   readonly kind = 'fs' as const;
   readonly objects = new Map<string, Buffer>();
+  readonly features = {};
   down = false;
   calls = 0;
   constructor(readonly display: string) {}
+  close(): void {}
   private check(): void {
     this.calls += 1;
     if (this.down) throw new ClaasError('UNREACHABLE', `${this.display} is down`);

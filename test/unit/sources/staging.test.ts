@@ -318,6 +318,8 @@ function s3Like(store: FsStore): ObjectStore {
   return {
     kind: 's3',
     display: store.display,
+    features: {},
+    close: () => {},
     head: (k) => store.head(k),
     list: (p) => store.list(p),
     read: (k, r) => store.read(k, r),
