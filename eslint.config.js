@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.test-env/**', '.bench-work/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', '.test-env/**', '.bench-work/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
