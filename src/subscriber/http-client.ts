@@ -3,16 +3,14 @@
 // certificate's SHA-1 thumbprint. Built on node:http/https because fetch cannot take a pinning agent.
 
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { ClientRequestArgs, IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
-import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls';
-import type { Duplex } from 'node:stream';
 import { ClaasError } from '../errors.js';
 import { VCSP_USER } from '../vcsp/basic-auth.js';
 import { normalizeThumbprint } from '../net/tls.js';
+import { TrustAgent } from '../net/trust-agent.js';
+import { caFileContext } from '../net/trust-store.js';
 import type { ByteRange } from '../store/types.js';
 
 export interface HttpClientOptions {
@@ -67,51 +65,6 @@ export async function readBody(res: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/**
- * An https agent that accepts exactly one certificate, identified by its SHA-1 thumbprint, and checks
- * it before the request (and its Authorization header) is sent on the connection.
- */
-class PinnedAgent extends HttpsAgent {
-  constructor(private readonly pin: string) {
-    super({ keepAlive: true, rejectUnauthorized: false });
-  }
-
-  override createConnection(
-    options: ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    // The request's own `path` ("/lib.json") would make tls.connect dial a Unix socket of that name.
-    const { path: _path, socketPath: _socketPath, ...connect } = options;
-    const socket: TLSSocket = tlsConnect({ ...(connect as ConnectionOptions), rejectUnauthorized: false });
-    let settled = false;
-    const finish = (err: Error | null) => {
-      if (settled) return;
-      settled = true;
-      socket.off('error', onError);
-      if (err !== null) socket.destroy();
-      callback?.(err, socket);
-    };
-    const onError = (e: Error) => finish(e);
-    socket.once('error', onError);
-    socket.once('secureConnect', () => {
-      const cert: PeerCertificate = socket.getPeerCertificate();
-      const seen = typeof cert.fingerprint === 'string' ? cert.fingerprint.toUpperCase() : '';
-      if (seen === this.pin) return finish(null);
-      finish(
-        new ClaasError(
-          'AUTH',
-          `The server's certificate has thumbprint ${seen || '(none)'}, not the pinned ${this.pin}`,
-          {
-            input: `${String(options.host)}:${String(options.port)}`,
-            hint: 'Someone may be intercepting the connection, or the server has a new certificate: check it, then pin the new thumbprint.',
-          },
-        ),
-      );
-    });
-    return undefined;
-  }
-}
-
 /** A keep-alive HTTP(S) client for one library (one origin for credentials). */
 export class HttpClient {
   private readonly password: string | undefined;
@@ -121,7 +74,7 @@ export class HttpClient {
   private readonly caFile: string | undefined;
   private readonly pin: string | undefined;
   private httpAgent: HttpAgent | undefined;
-  private httpsAgent: Promise<HttpsAgent> | undefined;
+  private httpsAgent: Promise<TrustAgent> | undefined;
 
   /** origin: the only origin the password is ever sent to. */
   constructor(
@@ -240,21 +193,12 @@ export class HttpClient {
     });
   }
 
-  private tlsAgent(): Promise<HttpsAgent> {
+  /** One agent for all HTTPS requests: pinned by thumbprint, or verified against the CA file or Node's roots. */
+  private tlsAgent(): Promise<TrustAgent> {
     this.httpsAgent ??= (async () => {
-      if (this.pin !== undefined) return new PinnedAgent(this.pin);
-      if (this.caFile === undefined) return new HttpsAgent({ keepAlive: true });
-      let ca: Buffer;
-      try {
-        ca = await readFile(this.caFile);
-      } catch (e) {
-        throw new ClaasError('NOT_FOUND', `Cannot read the CA file ${this.caFile}`, {
-          input: this.caFile,
-          hint: 'Give a readable PEM file with --ca-file.',
-          cause: e,
-        });
-      }
-      return new HttpsAgent({ keepAlive: true, ca });
+      if (this.pin !== undefined) return new TrustAgent({ thumbprint: this.pin });
+      if (this.caFile === undefined) return new TrustAgent();
+      return new TrustAgent({ secureContext: await caFileContext(this.caFile) });
     })();
     return this.httpsAgent;
   }

@@ -1,18 +1,18 @@
 // HTTPS to one vCenter, with the server's certificate checked before a single byte of a request (and
 // so before any password or session id) is sent: against the system's CAs (default), a CA file, or a
 // pinned SHA-1 thumbprint. An untrusted certificate is refused with an error that prints its thumbprint,
-// so the user can check it and pin it; it is never trusted silently.
+// so the user can check it and pin it; it is never trusted silently. The decision itself is made by the
+// shared agent of net/trust-agent.ts; this file gives it the vCenter's trust store and error messages.
 
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { ClientRequestArgs, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { connect as tlsConnect, createSecureContext, rootCertificates } from 'node:tls';
-import type { ConnectionOptions, SecureContext, TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
-import type { Duplex, Readable } from 'node:stream';
+import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ClaasError } from '../errors.js';
 import { normalizeThumbprint } from '../net/tls.js';
+import { TrustAgent } from '../net/trust-agent.js';
+import type { TlsPeer } from '../net/trust-agent.js';
+import { caFileContext, systemSecureContext } from '../net/trust-store.js';
 
 export interface TrustOptions {
   /** Accept exactly the certificate with this SHA-1 thumbprint (no CA check, as vCenter pins). */
@@ -39,59 +39,9 @@ export interface BufferedResponse {
   body: Buffer;
 }
 
-const SYSTEM_CA_FILES = [
-  '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine
-  '/etc/pki/tls/certs/ca-bundle.crt', // RHEL, Fedora
-  '/etc/ssl/cert.pem', // macOS, BSDs
-];
-
-let systemContext: Promise<SecureContext> | undefined;
-
-/**
- * The system's trust store: Node's bundled roots, the OS bundle (where local and corporate CAs are
- * installed) and NODE_EXTRA_CA_CERTS. Built once per process.
- */
-function systemSecureContext(): Promise<SecureContext> {
-  systemContext ??= (async () => {
-    const ca: string[] = [...rootCertificates];
-    const extra = process.env.NODE_EXTRA_CA_CERTS;
-    for (const file of [...(extra ? [extra] : []), ...SYSTEM_CA_FILES]) {
-      try {
-        ca.push(await readFile(file, 'utf8'));
-        if (file !== extra) break; // one OS bundle is enough
-      } catch {
-        // Not on this system.
-      }
-    }
-    return createSecureContext({ ca });
-  })();
-  return systemContext;
-}
-
-async function caFileContext(caFile: string): Promise<SecureContext> {
-  let pem: Buffer;
-  try {
-    pem = await readFile(caFile);
-  } catch (e) {
-    throw new ClaasError('NOT_FOUND', `Cannot read the CA file ${caFile}`, {
-      input: caFile,
-      hint: 'Give a readable PEM file of CA certificates with --ca-file.',
-      cause: e,
-    });
-  }
-  try {
-    return createSecureContext({ ca: pem });
-  } catch (e) {
-    throw new ClaasError('BAD_INPUT', `${caFile} holds no usable PEM certificate`, {
-      input: caFile,
-      hint: 'Give a PEM file that starts with "-----BEGIN CERTIFICATE-----".',
-      cause: e,
-    });
-  }
-}
-
 /** The message and hint for a certificate claas does not trust; both print its thumbprint. */
-export function untrustedCertificate(origin: string, seen: string, reason: string): ClaasError {
+export function untrustedCertificate(peer: TlsPeer, seen: string, reason: string): ClaasError {
+  const { origin } = peer;
   const tp = seen || '(none)';
   return new ClaasError(
     'AUTH',
@@ -106,66 +56,18 @@ export function untrustedCertificate(origin: string, seen: string, reason: strin
   );
 }
 
-/**
- * An https agent that decides about the server's certificate itself, right after the handshake and
- * before the request is written: the pinned thumbprint must match, or else the chain and host name
- * must verify against the chosen CAs.
- */
-class TrustingAgent extends HttpsAgent {
-  constructor(
-    private readonly pin: string | undefined,
-    private readonly context: SecureContext | undefined,
-  ) {
-    super({ keepAlive: true, rejectUnauthorized: false });
-  }
-
-  override createConnection(
-    options: ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    // The request's own `path` would make tls.connect dial a Unix socket of that name.
-    const { path: _path, socketPath: _socketPath, ...rest } = options;
-    const host = String(options.host ?? 'localhost');
-    const origin = `https://${host.includes(':') ? `[${host}]` : host}:${String(options.port ?? 443)}`;
-    const connect: ConnectionOptions = {
-      ...(rest as ConnectionOptions),
-      rejectUnauthorized: false,
-      ...(this.context === undefined ? {} : { secureContext: this.context }),
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-    };
-    const socket: TLSSocket = tlsConnect(connect);
-    let settled = false;
-    const finish = (err: Error | null) => {
-      if (settled) return;
-      settled = true;
-      socket.off('error', finish);
-      if (err !== null) socket.destroy();
-      callback?.(err, socket);
-    };
-    socket.once('error', finish);
-    socket.once('secureConnect', () => {
-      const fingerprint = socket.getPeerCertificate().fingerprint;
-      const seen = typeof fingerprint === 'string' ? fingerprint.toUpperCase() : '';
-      if (this.pin !== undefined) {
-        if (seen === this.pin) return finish(null);
-        return finish(
-          new ClaasError(
-            'AUTH',
-            `The TLS certificate of ${origin} has thumbprint ${seen}, not the pinned ${this.pin}`,
-            {
-              input: origin,
-              hint:
-                'Someone may be intercepting the connection, or the vCenter has a new certificate: check it, ' +
-                `then pass --thumbprint ${seen} if it is genuine.`,
-            },
-          ),
-        );
-      }
-      if (socket.authorized) return finish(null);
-      finish(untrustedCertificate(origin, seen, String(socket.authorizationError ?? 'unknown issuer')));
-    });
-    return undefined;
-  }
+/** The refusal of a certificate that is not the pinned one; prints the thumbprint it has. */
+function pinMismatch(peer: TlsPeer, seen: string, pin: string): ClaasError {
+  return new ClaasError(
+    'AUTH',
+    `The TLS certificate of ${peer.origin} has thumbprint ${seen}, not the pinned ${pin}`,
+    {
+      input: peer.origin,
+      hint:
+        'Someone may be intercepting the connection, or the vCenter has a new certificate: check it, ' +
+        `then pass --thumbprint ${seen} if it is genuine.`,
+    },
+  );
 }
 
 const NETWORK_HINT =
@@ -174,16 +76,21 @@ const NETWORK_HINT =
 /** HTTPS requests to a vCenter (and its transfer endpoints) with one trust decision for all of them. */
 export class Transport {
   private constructor(
-    private readonly agent: TrustingAgent,
+    private readonly agent: TrustAgent,
     private readonly timeoutMs: number,
   ) {}
 
   static async create(o: TransportOptions = {}): Promise<Transport> {
     const pin = o.thumbprint === undefined ? undefined : normalizeThumbprint(o.thumbprint);
-    let context: SecureContext | undefined;
-    if (pin === undefined)
-      context = o.caFile === undefined ? await systemSecureContext() : await caFileContext(o.caFile);
-    return new Transport(new TrustingAgent(pin, context), o.timeoutMs ?? 120_000);
+    const agent =
+      pin !== undefined
+        ? new TrustAgent({ thumbprint: pin, pinMismatch })
+        : new TrustAgent({
+            secureContext:
+              o.caFile === undefined ? await systemSecureContext() : await caFileContext(o.caFile),
+            untrusted: untrustedCertificate,
+          });
+    return new Transport(agent, o.timeoutMs ?? 120_000);
   }
 
   /** Sends a request; resolves with the response (any status) ready to be read as a stream. */
