@@ -8,7 +8,8 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { writeSampleSource, ovfDescriptor } from '../../src/demo/samples.js';
+import { writeSampleSource } from '../../src/demo/samples.js';
+import { ovfDescriptor } from '../../src/demo/ovf.js';
 import { runCli, withTempDir, isolatedEnv, treeDigest } from '../helpers/cli.js';
 
 async function makeOva(path: string, members: { name: string; data: Buffer }[]): Promise<void> {

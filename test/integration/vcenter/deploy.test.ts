@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isClaasError } from '../../../src/errors.js';
 import type { ClaasError } from '../../../src/errors.js';
-import { ovfDescriptor, ovfManifest, writeStreamOptimizedVmdk } from '../../../src/demo/samples.js';
+import { ovfDescriptor, ovfManifest } from '../../../src/demo/ovf.js';
+import { writeStreamOptimizedVmdk } from '../../../src/demo/vmdk.js';
 import {
   connectVcenter,
   createLocalLibrary,
