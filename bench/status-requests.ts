@@ -91,7 +91,7 @@ async function naive(): Promise<{ ms: number; requests: number; objects: number 
       { kind: 's3', bucket, prefix: 'lib', endpoint: s.endpoint, region: s.region },
       { credentials },
     );
-    const client: S3Client = store.client;
+    const client: S3Client = createS3Client({ endpoint: s.endpoint, region: s.region, credentials });
     const lib = parseLibJson((await store.readBytes(LIB_KEY))!.toString('utf8'), 'lib.json');
     const snap = parseSnapshot(
       (await store.readBytes(snapshotKey(lib.version)))!.toString('utf8'),
@@ -105,6 +105,7 @@ async function naive(): Promise<{ ms: number; requests: number; objects: number 
     });
     requests += keys.length;
     objects += keys.length;
+    client.destroy();
     store.close();
   }
   return { ms: msSince(t0), requests, objects };

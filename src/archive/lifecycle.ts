@@ -2,9 +2,9 @@
 // noncurrent versions keeping the newest K, move archives to an archive class, optionally move data files
 // to an infrequent-access class), merged by rule ID into whatever the bucket already has, compared after
 // normalisation so an unchanged configuration is never written again, and rendered as JSON or Terraform.
-// Pure: the S3 calls are in lifecycle-s3.ts.
+// Pure: the bucket is read and written through the store's BucketAdmin (lifecycle-s3.ts).
 
-import type { LifecycleRule } from '@aws-sdk/client-s3';
+import type { LifecycleRule } from '../store/types.js';
 import { badInput } from '../errors.js';
 import { HclExpr, attr, block, hclBody } from '../util/hcl.js';
 import type { HclItem } from '../util/hcl.js';
@@ -104,7 +104,7 @@ export function desiredLifecycleRules(s: LifecycleSettings): LifecycleRule[] {
       ID: `${ids}archive-tier`,
       Status: 'Enabled',
       Filter: filterFor(withSlash(s.archive.prefix), s.archive.minSize),
-      Transitions: [{ Days: s.archive.days, StorageClass: s.archive.storageClass as never }],
+      Transitions: [{ Days: s.archive.days, StorageClass: s.archive.storageClass }],
     });
   }
   if (s.infrequentAccess !== undefined) {
@@ -121,7 +121,7 @@ export function desiredLifecycleRules(s: LifecycleSettings): LifecycleRule[] {
       ID: `${ids}infrequent-access`,
       Status: 'Enabled',
       Filter: filterFor(prefix, ia.minSize),
-      Transitions: [{ Days: ia.days, StorageClass: ia.storageClass as never }],
+      Transitions: [{ Days: ia.days, StorageClass: ia.storageClass }],
     });
   }
   return rules;

@@ -47,16 +47,6 @@ export function keysOfSnapshot(s: VersionSnapshot): Set<string> {
   return keys;
 }
 
-interface MultipartCapable {
-  listMultipartUploads(): Promise<{ key: string; uploadId: string; initiated: Date }[]>;
-  abortUpload(key: string, uploadId: string): Promise<void>;
-}
-
-function hasMultipart(store: ObjectStore): store is ObjectStore & MultipartCapable {
-  const s = store as Partial<MultipartCapable>;
-  return typeof s.listMultipartUploads === 'function' && typeof s.abortUpload === 'function';
-}
-
 export async function collectGarbage(store: ObjectStore, options: GcOptions): Promise<GcResult> {
   const now = options.now ?? new Date();
   const cutoff = now.getTime() - options.graceMs;
@@ -132,10 +122,11 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
     }
   }
 
-  if (hasMultipart(store)) {
-    for (const u of await store.listMultipartUploads()) {
+  const uploads = store.features.multipart;
+  if (uploads !== undefined) {
+    for (const u of await uploads.list()) {
       if (u.initiated.getTime() > cutoff) continue;
-      if (!options.dryRun) await store.abortUpload(u.key, u.uploadId);
+      if (!options.dryRun) await uploads.abort(u.key, u.uploadId);
       result.abortedUploads += 1;
     }
   }

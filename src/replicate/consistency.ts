@@ -145,15 +145,6 @@ export function checkSnapshotAgainst(
   return check;
 }
 
-/** The subset of S3StoreExtras resolveEtagDifferences needs. */
-interface Statable {
-  stat(key: string): Promise<{ size: number; sha256?: string; etag?: string } | undefined>;
-}
-
-function hasStat(store: ObjectStore): store is ObjectStore & Statable {
-  return typeof (store as Partial<Statable>).stat === 'function';
-}
-
 /**
  * Decides the objects whose ETag differs from the origin's: one HEAD each reads the SHA-256 claas stored
  * with the object; a matching one is fine (a copy with other part sizes), anything else is wrongHash.
@@ -167,18 +158,20 @@ export async function resolveEtagDifferences(
 ): Promise<number> {
   let requests = 0;
   const left: EtagDifference[] = [];
+  const stat = store.features.stat;
+  const originStat = origin?.features.stat;
   for (const d of check.etagDiffers) {
-    if (!hasStat(store)) {
+    if (stat === undefined) {
       left.push(d);
       continue;
     }
     let expected = d.sha256;
-    if (expected === undefined && origin !== undefined && hasStat(origin)) {
+    if (expected === undefined && originStat !== undefined) {
       requests += 1;
-      expected = (await origin.stat(d.key))?.sha256;
+      expected = (await originStat(d.key))?.sha256;
     }
     requests += 1;
-    const info = await store.stat(d.key);
+    const info = await stat(d.key);
     if (info === undefined) {
       check.missing.push(d.key);
       continue;

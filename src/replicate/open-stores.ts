@@ -3,7 +3,6 @@
 // gateway see) or for writing by `claas mirror` (by default as the origin's identity, the publisher, which
 // the replica bucket's owner lets write through the bucket policy `claas replication apply` sets).
 
-import type { S3Client } from '@aws-sdk/client-s3';
 import { ClaasError } from '../errors.js';
 import { storeLocation, storeWriteSettings } from '../config/schema.js';
 import type { ClaasConfig, OriginConfig, ReplicaConfig, StoreWriteConfig } from '../config/schema.js';
@@ -90,34 +89,12 @@ export async function openReplicaStore(
   const base = storeLocation(replica);
   if (write !== true) return open(withProfile(base, profile), rest);
   const writer = profile ?? config.origin.profile;
-  const store = await open(
+  return open(
     { ...base, ...(writer === undefined ? { profile: undefined } : { profile: writer }) },
-    { ...rest, write: writeSettings(replica) },
-  );
-  if (writer !== replica.profile) grantBucketOwner(store.client);
-  return store;
-}
-
-/** Middleware name; exported for tests. */
-export const BUCKET_OWNER_ACL = 'claasBucketOwnerFullControl';
-
-const OWNER_ACL_COMMANDS = new Set(['PutObjectCommand', 'CreateMultipartUploadCommand', 'CopyObjectCommand']);
-
-/**
- * Adds `x-amz-acl: bucket-owner-full-control` to every object write of a client, so that objects written
- * into another owner's bucket are readable by that owner (S3 with ACLs enabled, Ceph RGW). On AWS buckets
- * with Object Ownership "bucket owner enforced" this ACL is the one that is accepted.
- */
-export function grantBucketOwner(client: S3Client): void {
-  if (client.middlewareStack.identify().some((m) => m.startsWith(BUCKET_OWNER_ACL))) return;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const request = (args as { request?: { headers: Record<string, string> } }).request;
-      if (request !== undefined && OWNER_ACL_COMMANDS.has(context.commandName ?? '')) {
-        request.headers['x-amz-acl'] = 'bucket-owner-full-control';
-      }
-      return next(args);
+    {
+      ...rest,
+      write: writeSettings(replica),
+      ...(writer === replica.profile ? {} : { bucketOwnerFullControl: true }),
     },
-    { step: 'build', name: BUCKET_OWNER_ACL, priority: 'low' },
   );
 }

@@ -3,24 +3,13 @@
 // every put is hashed while it is written so a wrong SHA-256 never becomes a visible object.
 
 import { createReadStream } from 'node:fs';
-import {
-  constants,
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rm,
-  rmdir,
-  stat,
-} from 'node:fs/promises';
+import { constants, lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
+import { fsServerSideCopy } from './fs-server-copy.js';
 import { renameDurably } from '../util/fs-atomic.js';
 import type {
   ByteRange,
@@ -94,13 +83,16 @@ export class FsStore implements ObjectStore {
     this.display = `file:${this.root}`;
   }
 
-  /** Absolute path of a key; throws BAD_INPUT for keys that would escape the root. */
-  readonly features: StoreFeatures = { localPath: (key) => this.pathOf(key) };
+  readonly features: StoreFeatures = {
+    localPath: (key) => this.pathOf(key),
+    copy: fsServerSideCopy(this, () => join(this.root, ...FS_TEMP_PREFIX.split('/').filter(Boolean))),
+  };
 
   close(): void {
     /* nothing held open between calls */
   }
 
+  /** Absolute path of a key; throws BAD_INPUT for keys that would escape the root. */
   pathOf(key: string): string {
     return join(this.root, ...keySegments(key));
   }
@@ -309,37 +301,13 @@ export class FsStore implements ObjectStore {
 
   /**
    * Copies fromKey to toKey: a hard link when the file system allows (keys are immutable: every put
-   * writes a new file and renames it, so sharing the inode is safe), else a copy; either is made under
-   * .claas/tmp/ and renamed into place.
+   * writes a new file and renames it, so sharing the inode is safe), else a copy (fs-server-copy.ts).
    */
   async copyWithin(fromKey: string, toKey: string): Promise<void> {
-    const from = this.pathOf(fromKey);
-    const target = this.pathOf(toKey);
-    const st = await lstat(from).catch((e: unknown) => {
-      if (isMissing(e)) return undefined;
-      throw e;
-    });
-    if (st === undefined || !st.isFile()) throw this.notFound(fromKey);
-    const tmpDir = join(this.root, ...FS_TEMP_PREFIX.split('/').filter(Boolean));
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.tmp`);
-    try {
-      try {
-        await link(from, tmp);
-      } catch {
-        await copyFile(from, tmp, constants.COPYFILE_EXCL);
-        const fh = await open(tmp, 'r');
-        try {
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      }
-      await renameDurably(tmp, target);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    this.pathOf(toKey);
+    const st = await this.head(fromKey);
+    if (st === undefined) throw this.notFound(fromKey);
+    await this.features.copy!.copyFrom(this, fromKey, toKey, { source: { size: st.size } });
   }
 
   async delete(keys: string[]): Promise<void> {

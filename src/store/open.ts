@@ -15,6 +15,11 @@ export interface OpenStoreOptions {
   minPartSize?: number;
   /** S3 only: parts in flight per multipart upload. */
   partConcurrency?: number;
+  /**
+   * S3 only: object writes carry the canned ACL bucket-owner-full-control, so that the owner of the bucket
+   * can read what another identity writes into it (`claas mirror` into a replica owned by someone else).
+   */
+  bucketOwnerFullControl?: boolean;
 }
 
 type OpenS3Store = (loc: S3Location, opts?: OpenStoreOptions) => Promise<ObjectStore> | ObjectStore;
@@ -32,7 +37,7 @@ export async function openStore(loc: Location, opts: OpenStoreOptions = {}): Pro
   });
 }
 
-/** Closes a store's connections (an S3 store's client; other stores have nothing to close). */
+/** Closes a store's connections, when there is a store: store.close(), kept for callers with an optional one. */
 export function closeStore(store: ObjectStore | undefined): void {
-  (store as { close?: () => void } | undefined)?.close?.();
+  store?.close();
 }

@@ -30,6 +30,8 @@ export interface S3ClientSettings {
   connectionTimeoutMs?: number;
   /** Milliseconds a request may sit without socket activity. Default 120 s. */
   requestTimeoutMs?: number;
+  /** Object writes carry the canned ACL bucket-owner-full-control (writing into another owner's bucket). */
+  bucketOwnerFullControl?: boolean;
 }
 
 /**
@@ -48,22 +50,26 @@ export function suppressSdkNodeVersionWarning(): void {
 }
 
 /** Middleware name; exported for tests. */
-export const DELETE_OBJECTS_MD5 = 'claasDeleteObjectsContentMd5';
+export const CONTENT_MD5 = 'claasContentMd5';
 
 interface SerializedRequest {
   headers: Record<string, string>;
   body?: unknown;
 }
 
+/** Requests S3 refuses without an integrity header. */
+const MD5_COMMANDS = new Set(['DeleteObjectsCommand', 'PutBucketLifecycleConfigurationCommand']);
+
 /**
- * DeleteObjects must carry an integrity header. With request checksums WHEN_REQUIRED the SDK's flexible
- * checksum (CRC32) is what AWS accepts; older S3-compatible servers (Ceph RGW 16) only know Content-MD5.
+ * DeleteObjects and PutBucketLifecycleConfiguration must carry an integrity header. With request checksums
+ * WHEN_REQUIRED the SDK's flexible checksum (CRC32) is what AWS accepts; older S3-compatible servers (Ceph
+ * RGW 16) only know Content-MD5, which this middleware adds on clients for S3-compatible endpoints.
  */
-function addDeleteObjectsContentMd5(client: S3Client): void {
+function contentMd5(client: S3Client): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = (args as { request?: SerializedRequest }).request;
-      if (context.commandName === 'DeleteObjectsCommand' && request !== undefined) {
+      if (MD5_COMMANDS.has(context.commandName ?? '') && request !== undefined) {
         const body = request.body;
         if (typeof body === 'string' || body instanceof Uint8Array) {
           request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
@@ -71,7 +77,30 @@ function addDeleteObjectsContentMd5(client: S3Client): void {
       }
       return next(args);
     },
-    { step: 'build', name: DELETE_OBJECTS_MD5, priority: 'low' },
+    { step: 'build', name: CONTENT_MD5, priority: 'low' },
+  );
+}
+
+/** Middleware name; exported for tests. */
+export const BUCKET_OWNER_ACL = 'claasBucketOwnerFullControl';
+
+const OWNER_ACL_COMMANDS = new Set(['PutObjectCommand', 'CreateMultipartUploadCommand', 'CopyObjectCommand']);
+
+/**
+ * Adds `x-amz-acl: bucket-owner-full-control` to every object write, so that objects written into another
+ * owner's bucket are readable by that owner (S3 with ACLs enabled, Ceph RGW). On AWS buckets with Object
+ * Ownership "bucket owner enforced" this ACL is the one that is accepted.
+ */
+function bucketOwnerFullControl(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = (args as { request?: SerializedRequest }).request;
+      if (request !== undefined && OWNER_ACL_COMMANDS.has(context.commandName ?? '')) {
+        request.headers['x-amz-acl'] = 'bucket-owner-full-control';
+      }
+      return next(args);
+    },
+    { step: 'build', name: BUCKET_OWNER_ACL, priority: 'low' },
   );
 }
 
@@ -136,7 +165,8 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
     }
   }
   const client = new S3Client(config);
-  if (!aws) addDeleteObjectsContentMd5(client);
+  if (!aws) contentMd5(client);
   signedPayloadHash(client);
+  if (settings.bucketOwnerFullControl === true) bucketOwnerFullControl(client);
   return client;
 }

@@ -142,7 +142,18 @@ function safeCause(err: unknown, code: string | undefined, status: number | unde
   return Object.assign(new Error(text), {
     name: code ?? 'Error',
     ...(net[0] === undefined ? {} : { code: net[0] }),
+    ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
   });
+}
+
+/** The S3 (or IAM) error code behind an error: an SDK error's own, or the one a mapped ClaasError keeps. */
+export function underlyingCode(err: unknown): string | undefined {
+  return s3ErrorCode(err instanceof ClaasError ? err.cause : err);
+}
+
+/** The HTTP status behind an error: an SDK error's own, or the one a mapped ClaasError keeps. */
+export function underlyingStatus(err: unknown): number | undefined {
+  return httpStatus(err instanceof ClaasError ? err.cause : err);
 }
 
 const CREDENTIALS_HINT =
@@ -276,4 +287,35 @@ export function mapS3Error(err: unknown, op: S3Op, url: string, endpoint?: strin
     input: url,
     ...cause,
   });
+}
+
+/**
+ * Any other AWS API error (STS, IAM) as a ClaasError: what failed, the error code and status (kept in the
+ * cause, as mapS3Error does), never a credential.
+ */
+export function mapAwsError(err: unknown, what: string, endpoint?: string): ClaasError {
+  if (err instanceof ClaasError) return err;
+  const code = s3ErrorCode(err);
+  const status = httpStatus(err);
+  const cause = safeCause(err, code, status);
+  const options = { input: endpoint ?? what, cause };
+  if (code === 'CredentialsProviderError' || code === 'ProviderError') {
+    return new ClaasError('AUTH', `No AWS credentials were found for ${what}`, {
+      ...options,
+      hint: CREDENTIALS_HINT,
+    });
+  }
+  if (code !== undefined && /Signature|AccessKey|ClientTokenId|ExpiredToken|InvalidToken/.test(code)) {
+    return new ClaasError('AUTH', `The credentials were rejected by ${what} (${code})`, {
+      ...options,
+      hint: CREDENTIALS_HINT,
+    });
+  }
+  if (code === 'AccessDenied' || status === 403) {
+    return new ClaasError('FORBIDDEN', `This credential may not call ${what}`, options);
+  }
+  if (status === undefined && isNetworkError(err)) {
+    return new ClaasError('UNREACHABLE', `Cannot reach ${endpoint ?? 'AWS'} for ${what}`, options);
+  }
+  return new ClaasError('PROTOCOL', `${what} failed: ${cause.message}`, options);
 }

@@ -3,28 +3,34 @@
 // every error becomes a ClaasError naming the s3:// URL, never a credential. Loaded lazily by open.ts.
 
 import { Limiter } from '../util/pool.js';
-import type { PutObjectCommandInput, S3Client, S3ClientConfig, StorageClass } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
 import { displayLocation } from './location.js';
-import { checkpointPath, defaultCheckpointDir, loadCheckpoint, removeCheckpoint } from './s3-checkpoint.js';
-import { createS3Client, declarePayloadSha256 } from './s3-client.js';
-import { endpointDisplay, isAwsEndpoint, DEFAULT_REGION } from './endpoints.js';
+import { defaultCheckpointDir } from './s3-checkpoint.js';
+import { S3BucketAdmin, probeLocation } from './s3-admin.js';
+import { createS3Client } from './s3-client.js';
+import { endpointDisplay, DEFAULT_REGION } from './endpoints.js';
 import { httpStatus, isAbortError, isMissingObject, mapS3Error, s3ErrorCode } from './s3-errors.js';
 import type { S3Op } from './s3-errors.js';
-import { multipartPut } from './s3-multipart.js';
-import type { PutStats } from './s3-multipart.js';
-import { DEFAULT_MIN_PART_SIZE, MiB, choosePartSize } from './s3-part-size.js';
-import { withRetry } from './s3-retry.js';
+import { KEY_HINT, checkKey, stripEtag } from './s3-keys.js';
+import { DEFAULT_MIN_PART_SIZE, MiB } from './s3-part-size.js';
+import { putMultipart, putSingle } from './s3-put.js';
+import type { PutTarget } from './s3-put.js';
+import { s3ServerSideCopy } from './s3-server-copy.js';
 import type { RetryPolicy } from './s3-retry.js';
-import { hashReader, integrityError, openPartReader, sha256Hex, sourceSize } from './s3-source.js';
-import type { PartReader } from './s3-source.js';
+import { openPartReader, sourceSize } from './s3-source.js';
+import { multipartUploads } from './s3-uploads.js';
 import type {
   ByteRange,
   ListOptions,
+  MultipartUploadInfo,
+  MultipartUploads,
+  ObjectInfo,
   ObjectStore,
   PutOptions,
   PutSource,
+  PutStats,
   S3Location,
   StoreFeatures,
   StoredObject,
@@ -32,20 +38,11 @@ import type {
 } from './types.js';
 import { awsS3 } from './aws-sdk.js';
 
-const {
-  AbortMultipartUploadCommand,
-  CreateBucketCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} = awsS3;
+const { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } = awsS3;
 
 export { choosePartSize } from './s3-part-size.js';
 export { mapS3Error } from './s3-errors.js';
-export type { PutStats } from './s3-multipart.js';
+export type { MultipartUploadInfo, PutStats } from './types.js';
 
 /** Objects from this size on are uploaded in parts. */
 export const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
@@ -79,26 +76,15 @@ export interface S3StoreOptions {
   /** SDK attempts per request (default 5) and connect timeout (default 10 s). */
   maxAttempts?: number;
   connectionTimeoutMs?: number;
+  /** Object writes carry the canned ACL bucket-owner-full-control (writing into another owner's bucket). */
+  bucketOwnerFullControl?: boolean;
 }
 
-export interface S3ObjectInfo extends StoredObject {
-  /** The SHA-256 claas stored with the object (x-amz-meta-sha256), when present. */
-  sha256?: string;
-  etag?: string;
-  contentType?: string;
-  storageClass?: string;
-}
-
-export interface MultipartUploadInfo {
-  /** Key relative to the store's prefix. */
-  key: string;
-  uploadId: string;
-  initiated: Date;
-}
+/** head() plus the stored SHA-256, ETag, content type and storage class. */
+export type S3ObjectInfo = ObjectInfo;
 
 export interface S3StoreExtras {
   readonly location: S3Location;
-  readonly client: S3Client;
   /** Endpoint URL in use (AWS's regional endpoint when none is configured). */
   readonly endpointUrl: string;
   /** s3://bucket/prefix[/key]. */
@@ -111,41 +97,18 @@ export interface S3StoreExtras {
   listMultipartUploads(): Promise<MultipartUploadInfo[]>;
   /** Aborts an unfinished multipart upload (a missing one is not an error) and drops its checkpoint. */
   abortUpload(key: string, uploadId: string): Promise<void>;
-  /** Creates the bucket when missing; true when it was created. */
-  ensureBucket(): Promise<boolean>;
   /** Server-side copy of an object to another key under the prefix. */
   copyWithin(fromKey: string, toKey: string): Promise<void>;
   /** Closes the client's connections. */
   close(): void;
 }
 
-const KEY_HINT = 'Keys are relative paths below the library root, separated by "/", without "." or "..".';
 const MAX_STATS = 1000;
-
-/** An ETag without its quotes (and weak marker), as listings of different servers compare. */
-function stripEtag(etag: string | undefined): string | undefined {
-  if (etag === undefined) return undefined;
-  return etag.replace(/^W\//, '').replace(/^"+|"+$/g, '');
-}
-
-function checkKey(key: string): void {
-  const why =
-    typeof key !== 'string' || key === ''
-      ? 'is empty'
-      : key.startsWith('/')
-        ? 'is absolute'
-        : /[\u0000-\u001f\u007f\\]/.test(key)
-          ? 'contains a control character or backslash'
-          : key.split('/').some((s) => s === '' || s === '.' || s === '..')
-            ? 'has an empty, "." or ".." segment'
-            : undefined;
-  if (why !== undefined) throw badInput(`Object key ${JSON.stringify(key)} ${why}`, String(key), KEY_HINT);
-}
 
 class S3Store implements ObjectStore, S3StoreExtras {
   readonly kind = 's3' as const;
   readonly display: string;
-  readonly client: S3Client;
+  private readonly client: S3Client;
   readonly endpointUrl: string;
   private readonly base: string;
   private readonly region: string;
@@ -157,6 +120,8 @@ class S3Store implements ObjectStore, S3StoreExtras {
   private readonly checkpointDir: string;
   private readonly stats = new Map<string, PutStats>();
   private last: PutStats | undefined;
+  private readonly uploads: MultipartUploads;
+  readonly features: StoreFeatures;
 
   constructor(
     readonly location: S3Location,
@@ -180,18 +145,36 @@ class S3Store implements ObjectStore, S3StoreExtras {
       ...(opts.maxAttempts === undefined ? {} : { maxAttempts: opts.maxAttempts }),
       ...(opts.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: opts.connectionTimeoutMs }),
       maxSockets: Math.max(64, files * this.partConcurrency + SMALL_PUTS + 16),
+      ...(opts.bucketOwnerFullControl === true ? { bucketOwnerFullControl: true } : {}),
     });
+    this.uploads = multipartUploads({
+      client: this.client,
+      bucket: location.bucket,
+      base: this.base,
+      endpointUrl: this.endpointUrl,
+      checkpointDir: this.checkpointDir,
+      fail: (err, op, key) => this.fail(err, op, key),
+    });
+    this.features = {
+      stat: (key) => this.stat(key),
+      putStats: (key) => this.lastPutStats(key),
+      multipart: this.uploads,
+      copy: s3ServerSideCopy(this, () => ({
+        client: this.client,
+        location: this.location,
+        endpointUrl: this.endpointUrl,
+        url: (key) => this.url(key),
+        ...(this.opts.write === undefined ? {} : { write: this.opts.write }),
+        ...(this.opts.retry === undefined ? {} : { retry: this.opts.retry }),
+      })),
+      bucket: new S3BucketAdmin({
+        client: this.client,
+        location,
+        endpointUrl: this.endpointUrl,
+        display: this.display,
+      }),
+    };
   }
-
-  readonly features: StoreFeatures = {
-    stat: (key) => this.stat(key),
-    putStats: (key) => this.lastPutStats(key),
-    multipart: {
-      list: () => this.listMultipartUploads(),
-      abort: (key, uploadId) => this.abortUpload(key, uploadId),
-    },
-    bucket: { ensureBucket: () => this.ensureBucket() },
-  };
 
   url(key?: string): string {
     return key === undefined ? this.display : `s3://${this.location.bucket}/${this.base}${key}`;
@@ -230,7 +213,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
     this.fail(err, op, key);
   }
 
-  async stat(key: string): Promise<S3ObjectInfo | undefined> {
+  async stat(key: string): Promise<ObjectInfo | undefined> {
     checkKey(key);
     try {
       const out = await this.client.send(
@@ -326,32 +309,6 @@ class S3Store implements ObjectStore, S3StoreExtras {
     }
   }
 
-  /** The PutObject / CreateMultipartUpload headers from the write settings. */
-  private writeParams(
-    contentType: string | undefined,
-    sha256: string,
-    role: 'data' | 'metadata' = 'data',
-  ): Omit<PutObjectCommandInput, 'Bucket' | 'Key'> {
-    const all = this.opts.write ?? {};
-    // Documents subscribers read on every sync stay in the default class and untagged.
-    const w = role === 'metadata' ? { ...(all.sse === undefined ? {} : { sse: all.sse }) } : all;
-    // Percent-encoding (%20), not URLSearchParams' form encoding: RGW keeps a '+' as a literal plus.
-    const tags =
-      w.tags === undefined
-        ? undefined
-        : Object.entries(w.tags)
-            .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-            .join('&');
-    return {
-      ContentType: contentType ?? 'application/octet-stream',
-      Metadata: { sha256 },
-      ...(w.storageClass === undefined ? {} : { StorageClass: w.storageClass as StorageClass }),
-      ...(w.sse === undefined ? {} : { ServerSideEncryption: w.sse.mode }),
-      ...(w.sse?.mode === 'aws:kms' && w.sse.kmsKeyId !== undefined ? { SSEKMSKeyId: w.sse.kmsKeyId } : {}),
-      ...(tags === undefined || tags === '' ? {} : { Tagging: tags }),
-    };
-  }
-
   async put(key: string, source: PutSource, options: PutOptions = {}): Promise<void> {
     checkKey(key);
     const limiter = (await sourceSize(source)) < this.threshold ? this.small : this.files;
@@ -359,94 +316,29 @@ class S3Store implements ObjectStore, S3StoreExtras {
       options.signal?.throwIfAborted();
       const reader = await openPartReader(source);
       try {
-        const expected = options.sha256?.toLowerCase();
+        const target: PutTarget = {
+          client: this.client,
+          bucket: this.location.bucket,
+          key: this.base + key,
+          relativeKey: key,
+          url: this.url(key),
+          endpoint: this.endpointUrl,
+          write: this.opts.write ?? {},
+          ...(this.opts.retry === undefined ? {} : { retry: this.opts.retry }),
+        };
         const stats =
           reader.size < this.threshold
-            ? await this.putSingle(key, await reader.read(0, reader.size), expected, options)
-            : await multipartPut(
-                {
-                  client: this.client,
-                  bucket: this.location.bucket,
-                  key: this.base + key,
-                  url: this.url(key),
-                  endpoint: this.endpointUrl,
-                  ...(await this.multipartSettings(reader.size, options, expected, reader)),
-                  checkpointDir: this.checkpointDir,
-                  partConcurrency: this.partConcurrency,
-                  ...(this.opts.retry === undefined ? {} : { retry: this.opts.retry }),
-                  ...(options.signal === undefined ? {} : { signal: options.signal }),
-                  ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-                },
-                reader,
-              );
+            ? await putSingle(target, await reader.read(0, reader.size), options)
+            : await putMultipart(target, reader, options, {
+                checkpointDir: this.checkpointDir,
+                partConcurrency: this.partConcurrency,
+                minPartSize: this.minPartSize,
+              });
         this.record(key, stats);
       } finally {
         await reader.close();
       }
     });
-  }
-
-  private async multipartSettings(
-    size: number,
-    options: PutOptions,
-    expected: string | undefined,
-    reader: PartReader,
-  ) {
-    // The hash goes into the object's metadata when the upload is created, so it must be known first;
-    // callers normally pass it (from the scan), otherwise one extra read computes it.
-    const sha256 = expected ?? (await hashReader(reader, 8 * MiB, options.signal));
-    const create = this.writeParams(options.contentType, sha256, options.role);
-    return {
-      sha256,
-      create,
-      settings: JSON.stringify(create),
-      partSize: choosePartSize(size, this.minPartSize),
-    };
-  }
-
-  private async putSingle(
-    key: string,
-    body: Buffer,
-    expected: string | undefined,
-    options: PutOptions,
-  ): Promise<PutStats> {
-    const sha256 = sha256Hex(body);
-    if (expected !== undefined && expected !== sha256)
-      throw integrityError(this.url(key), expected, sha256, key);
-    const stats: PutStats = {
-      key,
-      multipart: false,
-      parts: 1,
-      partsSent: 1,
-      partsReused: 0,
-      resumed: false,
-      retries: 0,
-    };
-    declarePayloadSha256(body, sha256);
-    try {
-      await withRetry(
-        () =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: this.location.bucket,
-              Key: this.base + key,
-              Body: body,
-              ContentLength: body.length,
-              ...this.writeParams(options.contentType, sha256, options.role),
-            }),
-            { abortSignal: options.signal },
-          ),
-        {
-          ...(this.opts.retry === undefined ? {} : { policy: this.opts.retry }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          onRetry: () => stats.retries++,
-        },
-      );
-    } catch (e) {
-      this.fail(e, 'write', key);
-    }
-    options.onProgress?.(body.length);
-    return stats;
   }
 
   private record(key: string, stats: PutStats): void {
@@ -479,14 +371,16 @@ class S3Store implements ObjectStore, S3StoreExtras {
         hint: 'The object to copy is gone; run the command again.',
       });
     }
-    const { serverSideCopy } = await import('./s3-copy.js');
-    await serverSideCopy(this, fromKey, this, toKey, {
-      sha256: source.sha256 ?? '',
-      size: source.size,
+    await this.features.copy!.copyFrom(this, fromKey, toKey, {
+      source: {
+        size: source.size,
+        ...(source.etag === undefined ? {} : { etag: source.etag }),
+        ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
+      },
       ...(source.contentType === undefined ? {} : { contentType: source.contentType }),
-      ...(this.opts.write === undefined ? {} : { write: this.opts.write }),
-      multipartThreshold: this.copyObjectLimit + 1,
-      minPartSize: Math.max(this.minPartSize, this.copyMinPartSize),
+      keepSourceEncryption: true,
+      maxSingleCopy: this.copyObjectLimit,
+      partSize: Math.max(this.minPartSize, this.copyMinPartSize),
     });
   }
 
@@ -516,101 +410,21 @@ class S3Store implements ObjectStore, S3StoreExtras {
     }
   }
 
-  /**
-   * One ListObjectsV2 under the library prefix: it works with credentials scoped to the prefix (the
-   * policies `claas access policy` prints), where HeadBucket would need bucket-wide s3:ListBucket.
-   */
+  /** Whether the bucket exists and the prefix is empty (one ListObjectsV2: see probeLocation). */
   async probe(): Promise<{ exists: boolean; empty: boolean }> {
     try {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.location.bucket,
-          MaxKeys: 1,
-          ...(this.base === '' ? {} : { Prefix: this.base }),
-        }),
-      );
-      return { exists: true, empty: (page.Contents ?? []).length === 0 };
+      return await probeLocation(this.client, this.location);
     } catch (e) {
-      if (s3ErrorCode(e) === 'NoSuchBucket' || (httpStatus(e) === 404 && s3ErrorCode(e) !== 'NoSuchKey')) {
-        return { exists: false, empty: true };
-      }
       this.fail(e, 'probe');
     }
   }
 
-  async ensureBucket(): Promise<boolean> {
-    const { exists } = await this.probe();
-    if (exists) return false;
-    const constraint =
-      isAwsEndpoint(this.location.endpoint) && this.region !== 'us-east-1'
-        ? { CreateBucketConfiguration: { LocationConstraint: this.region as never } }
-        : {};
-    try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.location.bucket, ...constraint }));
-      return true;
-    } catch (e) {
-      if (s3ErrorCode(e) === 'BucketAlreadyOwnedByYou') return false;
-      if (s3ErrorCode(e) === 'BucketAlreadyExists') {
-        throw badInput(
-          `The bucket name ${this.location.bucket} is taken by another account`,
-          this.display,
-          'Bucket names are global; choose another one.',
-        );
-      }
-      this.fail(e, 'create-bucket');
-    }
+  listMultipartUploads(): Promise<MultipartUploadInfo[]> {
+    return this.uploads.list();
   }
 
-  async listMultipartUploads(): Promise<MultipartUploadInfo[]> {
-    const uploads: MultipartUploadInfo[] = [];
-    let keyMarker: string | undefined;
-    let idMarker: string | undefined;
-    for (;;) {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListMultipartUploadsCommand({
-            Bucket: this.location.bucket,
-            MaxUploads: 1000,
-            ...(this.base === '' ? {} : { Prefix: this.base }),
-            ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
-            ...(idMarker === undefined ? {} : { UploadIdMarker: idMarker }),
-          }),
-        );
-      } catch (e) {
-        this.fail(e, 'list');
-      }
-      for (const u of page.Uploads ?? []) {
-        if (u.Key === undefined || u.UploadId === undefined) continue;
-        uploads.push({
-          key: u.Key.slice(this.base.length),
-          uploadId: u.UploadId,
-          initiated: u.Initiated ?? new Date(0),
-        });
-      }
-      if (page.IsTruncated !== true) return uploads;
-      keyMarker = page.NextKeyMarker;
-      idMarker = page.NextUploadIdMarker;
-      if (keyMarker === undefined && idMarker === undefined) return uploads;
-    }
-  }
-
-  async abortUpload(key: string, uploadId: string): Promise<void> {
-    checkKey(key);
-    try {
-      await this.client.send(
-        new AbortMultipartUploadCommand({
-          Bucket: this.location.bucket,
-          Key: this.base + key,
-          UploadId: uploadId,
-        }),
-      );
-    } catch (e) {
-      if (s3ErrorCode(e) !== 'NoSuchUpload' && httpStatus(e) !== 404) this.fail(e, 'delete', key);
-    }
-    const path = checkpointPath(this.checkpointDir, this.endpointUrl, this.location.bucket, this.base + key);
-    const cp = await loadCheckpoint(path);
-    if (cp?.uploadId === uploadId) await removeCheckpoint(path);
+  abortUpload(key: string, uploadId: string): Promise<void> {
+    return this.uploads.abort(key, uploadId);
   }
 
   close(): void {
@@ -624,6 +438,6 @@ export async function openS3Store(
   opts: S3StoreOptions = {},
 ): Promise<ObjectStore & S3StoreExtras> {
   const store = new S3Store(loc, opts);
-  if (opts.createBucket === true) await store.ensureBucket();
+  if (opts.createBucket === true) await store.features.bucket?.ensureBucket();
   return store;
 }

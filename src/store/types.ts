@@ -2,6 +2,9 @@
 // and by S3-compatible stores (s3.ts). Keys are '/'-separated, relative to the library root.
 
 import type { Readable } from 'node:stream';
+import type { BucketReplication, CallerIdentity, LifecycleRule, PolicyJson } from './bucket-config.js';
+
+export type * from './bucket-config.js';
 
 export interface StoredObject {
   key: string;
@@ -159,23 +162,44 @@ export interface MultipartUploads {
   abort(key: string, uploadId: string): Promise<void>;
 }
 
-/** What a copy must find at the source: the object that was planned, not a newer one. */
+/**
+ * What a copy must find at the source: the object that was planned, not a newer one. A copy whose source is
+ * no longer it is refused (CONFLICT for another ETag, INTEGRITY for other bytes) and writes nothing.
+ */
 export interface CopySourceCondition {
   size: number;
   /** The ETag the planning listing saw (S3 servers compare it with x-amz-copy-source-if-match). */
   etag?: string;
-  /** The SHA-256 the copy must carry; streamed copies are hashed on the way and refused on mismatch. */
-  sha256: string;
+  /**
+   * The SHA-256 the copy must carry: streamed and local copies are hashed on the way and refused on mismatch,
+   * S3 server-side copies compare the source's stored x-amz-meta-sha256. Undefined for objects whose hash
+   * nobody recorded (a library's JSON documents): then size and ETag decide.
+   */
+  sha256?: string;
 }
 
 export interface CopyFromOptions {
   source: CopySourceCondition;
+  /** Content type of the copy; undefined = the source's. */
   contentType?: string;
   /** Storage class, encryption and tags of the copy; undefined = the destination store's own settings. */
   write?: WriteSettings;
+  /**
+   * When the write settings name no encryption: give the copy the source's (an archive of a KMS-encrypted
+   * library stays encrypted with its key) instead of the destination bucket's default (a replica in another
+   * account, which could not use the origin's key).
+   */
+  keepSourceEncryption?: boolean;
+  /** 'metadata': the write settings' encryption only, never their storage class or tags (see PutOptions). */
   role?: PutOptions['role'];
+  /** Objects larger than this are copied in parts (S3 UploadPartCopy); default and maximum 5 GiB. */
+  maxSingleCopy?: number;
+  /** Smallest part of a copy in parts (default 512 MiB). */
+  partSize?: number;
   /** Called with the number of new bytes copied, as parts complete. */
   onProgress?: (bytes: number) => void;
+  /** Called before a failed request (a CopyObject, one part) is sent again whole. */
+  onRetry?: (error: unknown, attempt: number) => void;
   signal?: AbortSignal;
 }
 
@@ -183,17 +207,48 @@ export interface CopyFromOptions {
 export interface ServerSideCopy {
   /** True when copyFrom(source, ...) can run without streaming: same kind, same endpoint or file system. */
   canCopyFrom(source: ObjectStore): boolean;
-  /** Copies source/fromKey to toKey here, atomically (toKey appears whole or not at all). */
+  /**
+   * Copies source/fromKey to toKey here, atomically (toKey appears whole or not at all). Throws NOT_FOUND when
+   * the source is missing, FORBIDDEN when this store's credentials may not read it (callers then stream).
+   */
   copyFrom(source: ObjectStore, fromKey: string, toKey: string, options: CopyFromOptions): Promise<void>;
 }
 
 /**
  * Bucket-level administration of an S3 location (versioning, bucket policy, replication rules, lifecycle,
- * bucket creation, the caller's identity). Every such SDK call lives in src/store (s3-admin.ts).
+ * bucket creation, the caller's identity). Every such SDK call lives in src/store (s3-admin.ts). Failures are
+ * ClaasErrors naming the bucket; their `cause` keeps the S3 error code and HTTP status (see
+ * s3-errors.ts underlyingCode/underlyingStatus) for callers that explain what a store does not support.
  */
 export interface BucketAdmin {
+  /** The bucket and how it is reached (the prefix is the store's; bucket settings apply to all of it). */
+  readonly location: S3Location;
   /** Creates the bucket when missing; true when it was created. */
   ensureBucket(): Promise<boolean>;
+  /** 'Enabled', 'Suspended', or undefined when versioning was never enabled. */
+  getVersioning(): Promise<string | undefined>;
+  enableVersioning(): Promise<void>;
+  /** The bucket policy; undefined when the bucket has none. */
+  getPolicy(): Promise<PolicyJson | undefined>;
+  /** Replaces the whole bucket policy. */
+  putPolicy(policy: PolicyJson): Promise<void>;
+  /** The replication configuration; undefined when there is none (or, as Ceph RGW reports it, an empty one). */
+  getReplication(): Promise<BucketReplication | undefined>;
+  /** Replaces the whole replication configuration. */
+  putReplication(config: BucketReplication): Promise<void>;
+  /** The lifecycle rules ([] when there are none). */
+  getLifecycle(): Promise<LifecycleRule[]>;
+  /** Replaces the lifecycle configuration (deletes it when no rule is left). */
+  putLifecycle(rules: LifecycleRule[]): Promise<void>;
+  /** The access key id of the credentials in use (never the secret); undefined when none resolve. */
+  accessKeyId(): Promise<string | undefined>;
+  /** Who the credentials belong to: AWS asks STS GetCallerIdentity, S3-compatible stores the ListBuckets owner. */
+  callerIdentity(): Promise<CallerIdentity>;
+  /**
+   * STS GetCallerIdentity only (at the store's endpoint for S3-compatible stores), one attempt; undefined when
+   * STS does not answer within timeoutMs (not implemented, no permission, offline, the STS client missing).
+   */
+  stsIdentity(timeoutMs: number): Promise<CallerIdentity | undefined>;
 }
 
 export interface StoreFeatures {

@@ -116,7 +116,7 @@ describe('S3 errors on Ceph RGW', { skip }, () => {
   test('the subscriber cannot create buckets of its own', async () => {
     const store = await openTestStore('subscriber', uniqueBucketName('claas-sub-own'), 'lib');
     try {
-      await assert.rejects(store.ensureBucket(), (e: unknown) => {
+      await assert.rejects(store.features.bucket!.ensureBucket(), (e: unknown) => {
         assert.ok(isClaasError(e, 'FORBIDDEN'), `expected FORBIDDEN, got ${String(e)}`);
         assert.match(e.message, /may not create the bucket/);
         return true;

@@ -8,32 +8,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { resolveActor } from '../../../src/publish/identity.js';
 import { FsStore } from '../../../src/store/fs.js';
+import { openS3Store } from '../../../src/store/s3.js';
 import type { ObjectStore } from '../../../src/store/types.js';
 import { withTempDir } from '../../helpers/cli.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
-function fakeS3(endpoint: string, profile?: string): ObjectStore {
-  return {
-    kind: 's3',
-    display: 's3://bucket/lib',
-    location: { kind: 's3', bucket: 'bucket', prefix: 'lib', endpoint, ...(profile ? { profile } : {}) },
-    client: {
-      config: {
-        credentials: async () => ({ accessKeyId: 'AKIAEXAMPLE123', secretAccessKey: SECRET }),
-        region: async () => 'us-east-1',
-      },
-    },
-  } as unknown as ObjectStore;
-}
-
-async function stsAvailable(): Promise<boolean> {
-  try {
-    await import('@aws-sdk/client-sts' as string);
-    return true;
-  } catch {
-    return false;
-  }
+/** A real S3 store with static test credentials at `endpoint` (nothing is sent until STS is asked). */
+function s3Store(endpoint: string, profile?: string): Promise<ObjectStore> {
+  return openS3Store(
+    { kind: 's3', bucket: 'bucket', prefix: 'lib', endpoint, ...(profile ? { profile } : {}) },
+    { credentials: { accessKeyId: 'AKIAEXAMPLE123', secretAccessKey: SECRET } },
+  );
 }
 
 test('local folders: user@host, or the configured name', async () => {
@@ -46,16 +32,16 @@ test('local folders: user@host, or the configured name', async () => {
   });
 });
 
-test('S3 without STS: the configured name, else the access key id (with the profile); never the secret', async () => {
-  const configured = await resolveActor(fakeS3('http://127.0.0.1:9'), {
-    env: { CLAAS_ACTOR: 'ci' },
-    stsTimeoutMs: 2000,
-  });
+test('S3 without STS: the configured name, else the access key id (with the profile); never the secret', async (t) => {
+  const unreachable = await s3Store('http://127.0.0.1:9');
+  const withProfile = await s3Store('http://127.0.0.1:9', 'publisher');
+  t.after(() => [unreachable, withProfile].forEach((s) => s.close()));
+  const configured = await resolveActor(unreachable, { env: { CLAAS_ACTOR: 'ci' }, stsTimeoutMs: 2000 });
   assert.deepEqual(
     [configured.name, configured.source, configured.accessKeyId],
     ['ci', 'configured', 'AKIAEXAMPLE123'],
   );
-  const key = await resolveActor(fakeS3('http://127.0.0.1:9', 'publisher'), { env: {}, noSts: true });
+  const key = await resolveActor(withProfile, { env: {}, noSts: true });
   assert.deepEqual(
     [key.name, key.source, key.profile],
     ['AKIAEXAMPLE123 (profile publisher)', 'access-key', 'publisher'],
@@ -63,11 +49,7 @@ test('S3 without STS: the configured name, else the access key id (with the prof
   for (const a of [configured, key]) assert.ok(!JSON.stringify(a).includes(SECRET), 'no secret recorded');
 });
 
-test('S3 with STS: the caller ARN from GetCallerIdentity', async (t) => {
-  if (!(await stsAvailable())) {
-    t.skip('@aws-sdk/client-sts is not installed (claas then falls back to the access key id)');
-    return;
-  }
+test('S3 with STS: the caller ARN from GetCallerIdentity', async () => {
   let body = '';
   const server = createServer((req, res) => {
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -84,7 +66,8 @@ test('S3 with STS: the caller ARN from GetCallerIdentity', async (t) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as AddressInfo).port;
-    const a = await resolveActor(fakeS3(`http://127.0.0.1:${port}`), { env: { CLAAS_ACTOR: 'ignored' } });
+    const store = await s3Store(`http://127.0.0.1:${port}`);
+    const a = await resolveActor(store, { env: { CLAAS_ACTOR: 'ignored' } }).finally(() => store.close());
     assert.equal(a.source, 'sts');
     assert.equal(a.name, 'arn:aws:iam::123456789012:user/publisher');
     assert.equal(a.account, '123456789012');

@@ -12,7 +12,7 @@ import {
   sameJson,
   sidPrefix,
   withRgwBulkDelete,
-} from '../../../src/replicate/apply.js';
+} from '../../../src/replicate/apply-merge.js';
 import { mirrorWriterBucketPolicy } from '../../../src/access/policies.js';
 import type { PolicyDocument } from '../../../src/access/policies.js';
 import type { ReplicationRule } from '../../../src/replicate/plan-types.js';

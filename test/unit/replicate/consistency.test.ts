@@ -132,7 +132,7 @@ test('an ETag difference is fine when the stored SHA-256 matches, wrongHash othe
   const store = {
     display: 'fake',
     kind: 's3',
-    stat: async (key: string) => stats[key],
+    features: { stat: async (key: string) => stats[key] },
   } as unknown as Parameters<typeof resolveEtagDifferences>[1];
   const replica = listing(
     FULL.map(([k, s, e]) => (k.includes('disk.vmdk') ? [k, s, 'multipart-2'] : [k, s, e])),

@@ -4,71 +4,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../src/store/s3-client.js';
 import { isAwsEndpoint } from '../../../src/store/endpoints.js';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-async function withFakeS3(fn: (endpoint: string, seen: Seen[]) => Promise<void>): Promise<void> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      });
-      res.setHeader('content-type', 'application/xml');
-      res.end(req.url?.includes('delete') ? '<DeleteResult></DeleteResult>' : '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
+import { withFakeS3 } from '../../helpers/fake-s3.js';
 
 const credentials = { accessKeyId: 'TESTKEY', secretAccessKey: 'testsecret' };
 
 test('non-AWS endpoints: path style, no CRC32 trailers, Content-MD5 on DeleteObjects', async () => {
-  await withFakeS3(async (endpoint, seen) => {
-    const client = createS3Client({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-    try {
-      await client.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'a/b.txt', Body: Buffer.from('hello') }));
-      await client.send(
-        new DeleteObjectsCommand({ Bucket: 'bkt', Delete: { Objects: [{ Key: 'a/b.txt' }] } }),
-      );
-    } finally {
-      client.destroy();
-    }
-    const [put, del] = seen;
-    assert.ok(put !== undefined && del !== undefined);
-    assert.match(put.url, /^\/bkt\/a\/b\.txt(\?|$)/);
-    assert.equal(put.body.toString(), 'hello');
-    assert.equal(put.headers['content-encoding'], undefined);
-    assert.equal(put.headers['x-amz-trailer'], undefined);
-    assert.equal(put.headers['x-amz-checksum-crc32'], undefined);
-    assert.equal(del.method, 'POST');
-    assert.match(del.url, /^\/bkt\/?\?delete/);
-    assert.equal(del.headers['content-md5'], createHash('md5').update(del.body).digest('base64'));
-  });
+  await withFakeS3(
+    async (endpoint, seen) => {
+      const client = createS3Client({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+      try {
+        await client.send(
+          new PutObjectCommand({ Bucket: 'bkt', Key: 'a/b.txt', Body: Buffer.from('hello') }),
+        );
+        await client.send(
+          new DeleteObjectsCommand({ Bucket: 'bkt', Delete: { Objects: [{ Key: 'a/b.txt' }] } }),
+        );
+      } finally {
+        client.destroy();
+      }
+      const [put, del] = seen;
+      assert.ok(put !== undefined && del !== undefined);
+      assert.match(put.url, /^\/bkt\/a\/b\.txt(\?|$)/);
+      assert.equal(put.body.toString(), 'hello');
+      assert.equal(put.headers['content-encoding'], undefined);
+      assert.equal(put.headers['x-amz-trailer'], undefined);
+      assert.equal(put.headers['x-amz-checksum-crc32'], undefined);
+      assert.equal(del.method, 'POST');
+      assert.match(del.url, /^\/bkt\/?\?delete/);
+      assert.equal(del.headers['content-md5'], createHash('md5').update(del.body).digest('base64'));
+    },
+    (r) => ({ body: r.url.includes('delete') ? '<DeleteResult></DeleteResult>' : '' }),
+  );
 });
 
 test('isAwsEndpoint tells AWS from S3-compatible stores', () => {
