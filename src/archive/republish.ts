@@ -16,11 +16,10 @@ import { publish } from '../publish/publish.js';
 import type { PublishOptions, PublishResult } from '../publish/publish.js';
 import { readLibraryState, readSnapshot } from '../publish/state.js';
 import type { EventSink } from '../publish/events.js';
-import { mapLimited } from '../util/pool.js';
 import { appendAudit, versionAuditEntry } from '../publish/audit.js';
 import type { AuditAction, StoredAuditEntry } from '../publish/audit.js';
-import { copyObject } from './copy.js';
-import type { CopyMethod } from './copy.js';
+import { copyMany } from '../store/transfer.js';
+import type { CopyJob, CopyMethod } from '../store/transfer.js';
 import { presentSizes } from './history.js';
 import type { Actor } from '../publish/identity.js';
 
@@ -167,35 +166,7 @@ export async function republish(o: RepublishOptions): Promise<RepublishResult> {
     now: now(),
   });
 
-  // Place every new file at its planned key (content-addressed: an existing object there holds these bytes).
-  const byItem = new Map(o.items.map((i) => [i.name, new Map(i.files.map((f) => [f.name, f]))]));
-  const present = await presentSizes(
-    store,
-    plan.newFiles.map((f) => f.key),
-  );
-  const missing = plan.newFiles.filter((f) => present.get(f.key) !== f.file.size);
-  const copied: RepublishResult['copied'] = [];
-  if (o.dryRun !== true) {
-    await mapLimited(
-      missing,
-      4,
-      async (f, signal) => {
-        const stored = byItem.get(f.itemName)?.get(f.file.name);
-        if (stored === undefined) throw new ClaasError('INTERNAL', `no stored source for ${f.key}`);
-        const method = await copyObject(
-          stored.source.store,
-          stored.source.key,
-          store,
-          f.key,
-          { sha256: f.file.sha256, size: f.file.size },
-          { write: o.write, signal },
-        );
-        copied.push({ key: f.key, from: `${stored.source.store.display}/${stored.source.key}`, method });
-      },
-      o.signal,
-    );
-  }
-
+  const copied = o.dryRun === true ? [] : await placeFiles(o, plan.newFiles);
   const items: SourceItem[] = o.items.map((i) => ({
     name: i.name,
     description: i.description,
@@ -226,23 +197,69 @@ export async function republish(o: RepublishOptions): Promise<RepublishResult> {
   // Until the engine appends audit entries itself (result.audit), the entry is written here.
   const engineAudit = (result as PublishResult & { audit?: unknown }).audit;
   if (result.committed && engineAudit === undefined) {
-    const snapshot = await readSnapshot(store, result.library.version);
-    if (snapshot !== undefined) {
-      out.audit = await appendAudit(
-        store,
-        versionAuditEntry({
-          action: o.action,
-          snapshot,
-          ...(result.library.previousVersion === undefined
-            ? {}
-            : { previousVersion: result.library.previousVersion }),
-          changes: result.changes,
-          actor: o.actor,
-          ...(o.summary === undefined ? {} : { summary: o.summary }),
-          ...(o.details === undefined ? {} : { details: o.details }),
-        }),
-      );
-    }
+    const audit = await auditVersion(o, result);
+    if (audit !== undefined) out.audit = audit;
   }
   return out;
+}
+
+/**
+ * Places every new file at its planned key (content-addressed: an existing object there holds these bytes),
+ * copied from where it is stored by the copy engine.
+ */
+async function placeFiles(
+  o: RepublishOptions,
+  newFiles: ReturnType<typeof planNextVersion>['newFiles'],
+): Promise<RepublishResult['copied']> {
+  const { store } = o;
+  const byItem = new Map(o.items.map((i) => [i.name, new Map(i.files.map((f) => [f.name, f]))]));
+  const present = await presentSizes(
+    store,
+    newFiles.map((f) => f.key),
+  );
+  const jobs = newFiles
+    .filter((f) => present.get(f.key) !== f.file.size)
+    .map((f): CopyJob => {
+      const stored = byItem.get(f.itemName)?.get(f.file.name);
+      if (stored === undefined) throw new ClaasError('INTERNAL', `no stored source for ${f.key}`);
+      return {
+        from: stored.source.store,
+        fromKey: stored.source.key,
+        toKey: f.key,
+        source: { size: f.file.size, sha256: f.file.sha256 },
+      };
+    });
+  const copied: RepublishResult['copied'] = [];
+  await copyMany(store, jobs, {
+    concurrency: 4,
+    keepSourceEncryption: true,
+    ...(o.write === undefined ? {} : { write: o.write }),
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    onCopied: (job, r) =>
+      copied.push({ key: job.toKey, from: `${job.from.display}/${job.fromKey}`, method: r.method }),
+  });
+  return copied;
+}
+
+/** The audit entry of the version a republish committed. */
+async function auditVersion(
+  o: RepublishOptions,
+  result: PublishResult,
+): Promise<StoredAuditEntry | undefined> {
+  const snapshot = await readSnapshot(o.store, result.library.version);
+  if (snapshot === undefined) return undefined;
+  return appendAudit(
+    o.store,
+    versionAuditEntry({
+      action: o.action,
+      snapshot,
+      ...(result.library.previousVersion === undefined
+        ? {}
+        : { previousVersion: result.library.previousVersion }),
+      changes: result.changes,
+      actor: o.actor,
+      ...(o.summary === undefined ? {} : { summary: o.summary }),
+      ...(o.details === undefined ? {} : { details: o.details }),
+    }),
+  );
 }

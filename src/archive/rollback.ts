@@ -1,4 +1,4 @@
-// `claas rollback <item> --to <item-version>`: the item's content as it was in that version (files,
+// `claas rollback <item> --item-version <n>`: the item's content as it was in that version (files,
 // description, type) is published again as a NEW, higher item version in a new library version, so every
 // subscriber re-syncs it. Other items are carried over unchanged. The old bytes are still in the store
 // (immutable content-addressed keys) unless garbage collection removed them; then the rollback is refused
@@ -91,7 +91,10 @@ export function findSource(
 
 export async function rollbackItem(o: RollbackOptions): Promise<RollbackResult> {
   if ((o.toVersion === undefined) === (o.libraryVersion === undefined)) {
-    throw badInput('give the item version to roll back to (--to), or a library version', '--to');
+    throw badInput(
+      'give the item version to roll back to (--item-version), or a library version',
+      '--item-version',
+    );
   }
   const { store } = o;
   const { current, snapshots } = await readCommittedSnapshots(store);

@@ -262,37 +262,12 @@ async function fetchItem(ctx: Context, item: RemoteItem, signal: AbortSignal): P
         }
       }
       const keep = f === manifestFile || f === descriptor;
-      let bytes: Buffer | undefined;
-      const sha256 = expected.find((e) => e.algo === 'sha256')?.hex;
-      const present = sha256 === undefined ? undefined : storedFile(ctx.index, { ...f, sha256 });
-      if (present !== undefined) {
-        // Bytes with this SHA-256 are already published here: nothing to download.
-        ctx.onEvent({ type: 'import-file', item: item.name, file: f.name, size: f.size, action: 'dedupe' });
-        out.set(f.name, present);
-        stats.deduped++;
-        if (keep && f.size <= MAX_KEPT_BYTES && present.origin.kind === 'stored') {
-          bytes = await ctx.store.readBytes(present.origin.key);
-        }
-      } else {
-        ctx.onEvent({ type: 'import-file', item: item.name, file: f.name, size: f.size, action: 'download' });
-        const key = `${item.name}/${f.name}`;
-        ctx.onEvent({ type: 'file-start', key, size: f.size });
-        const staged = await ctx.staging.stage({
-          where: `${remote.url}: ${fileWhere}`,
-          size: f.size,
-          expected,
-          describe: f.describe,
-          open: () => f.open(),
-          ...(keep ? { keepBytes: MAX_KEPT_BYTES } : {}),
-          onBytes: (n) => ctx.onEvent({ type: 'file-progress', key, bytes: n }),
-          signal,
-        });
-        ctx.onEvent({ type: 'file-done', key, size: f.size, skipped: false });
-        stats.files++;
-        stats.bytes += staged.size;
-        bytes = staged.bytes;
-        out.set(f.name, { name: f.name, size: staged.size, sha256: staged.sha256, origin: staged.origin });
-      }
+      const got = await fetchFile(ctx, item, f, expected, keep, signal);
+      out.set(f.name, got.file);
+      stats.deduped += got.deduped ? 1 : 0;
+      stats.files += got.deduped ? 0 : 1;
+      stats.bytes += got.deduped ? 0 : got.file.size;
+      const bytes = got.bytes;
       if (f === manifestFile) {
         if (bytes === undefined)
           ctx.warn(`${fileWhere}: the manifest is too large to be read; not checked`, f.describe);
@@ -310,32 +285,7 @@ async function fetchItem(ctx: Context, item: RemoteItem, signal: AbortSignal): P
       }
     }
 
-    if (manifest !== undefined) {
-      for (const name of manifest.keys()) {
-        if (!out.has(name))
-          ctx.warn(`${item.where}: the manifest lists "${name}", which the item does not have`);
-      }
-    }
-    if (info !== undefined) {
-      for (const ref of info.references) {
-        const file = out.get(ref.href);
-        if (file === undefined) {
-          throw refused(
-            where,
-            `the descriptor references "${ref.href}", which the item does not have`,
-            remote.url,
-          );
-        }
-        if (ref.size !== undefined && ref.size !== file.size) {
-          throw refused(
-            where,
-            `the descriptor says "${ref.href}" is ${ref.size} bytes, but it is ${file.size} bytes`,
-            remote.url,
-          );
-        }
-      }
-    }
-
+    checkListed(ctx, item, out, manifest, info);
     const sourceFiles = files.map((f) => out.get(f.name)!);
     const isVappTemplate = info?.isVappTemplate;
     return {
@@ -353,6 +303,78 @@ async function fetchItem(ctx: Context, item: RemoteItem, signal: AbortSignal): P
     };
   } finally {
     await content.close?.().catch(() => undefined);
+  }
+}
+
+/** One file of an item: found at the destination by its SHA-256 (dedupe), or staged from the source. */
+async function fetchFile(
+  ctx: Context,
+  item: RemoteItem,
+  f: RemoteFile,
+  expected: Expected[],
+  keep: boolean,
+  signal: AbortSignal,
+): Promise<{ file: SourceFile; deduped: boolean; bytes?: Buffer }> {
+  const sha256 = expected.find((e) => e.algo === 'sha256')?.hex;
+  const present = sha256 === undefined ? undefined : storedFile(ctx.index, { ...f, sha256 });
+  if (present !== undefined) {
+    // Bytes with this SHA-256 are already published here: nothing to download.
+    ctx.onEvent({ type: 'import-file', item: item.name, file: f.name, size: f.size, action: 'dedupe' });
+    const bytes =
+      keep && f.size <= MAX_KEPT_BYTES && present.origin.kind === 'stored'
+        ? await ctx.store.readBytes(present.origin.key)
+        : undefined;
+    return { file: present, deduped: true, ...(bytes === undefined ? {} : { bytes }) };
+  }
+  ctx.onEvent({ type: 'import-file', item: item.name, file: f.name, size: f.size, action: 'download' });
+  const key = `${item.name}/${f.name}`;
+  ctx.onEvent({ type: 'file-start', key, size: f.size });
+  const staged = await ctx.staging.stage({
+    where: `${ctx.remote.url}: ${item.where} file "${f.name}"`,
+    size: f.size,
+    expected,
+    describe: f.describe,
+    open: () => f.open(),
+    ...(keep ? { keepBytes: MAX_KEPT_BYTES } : {}),
+    onBytes: (n) => ctx.onEvent({ type: 'file-progress', key, bytes: n }),
+    signal,
+  });
+  ctx.onEvent({ type: 'file-done', key, size: f.size, skipped: false });
+  return {
+    file: { name: f.name, size: staged.size, sha256: staged.sha256, origin: staged.origin },
+    deduped: false,
+    ...(staged.bytes === undefined ? {} : { bytes: staged.bytes }),
+  };
+}
+
+/** The manifest's names (a warning for each the item lacks) and the descriptor's references (refused). */
+function checkListed(
+  ctx: Context,
+  item: RemoteItem,
+  out: Map<string, SourceFile>,
+  manifest: Map<string, ManifestEntry> | undefined,
+  info: OvfInfo | undefined,
+): void {
+  const where = `${ctx.remote.url}: ${item.where}`;
+  for (const name of manifest?.keys() ?? []) {
+    if (!out.has(name)) ctx.warn(`${item.where}: the manifest lists "${name}", which the item does not have`);
+  }
+  for (const ref of info?.references ?? []) {
+    const file = out.get(ref.href);
+    if (file === undefined) {
+      throw refused(
+        where,
+        `the descriptor references "${ref.href}", which the item does not have`,
+        ctx.remote.url,
+      );
+    }
+    if (ref.size !== undefined && ref.size !== file.size) {
+      throw refused(
+        where,
+        `the descriptor says "${ref.href}" is ${ref.size} bytes, but it is ${file.size} bytes`,
+        ctx.remote.url,
+      );
+    }
   }
 }
 
@@ -387,6 +409,28 @@ function sameRecord(a: ImportRecord | undefined, b: ImportRecord): boolean {
   if (a === undefined) return false;
   const strip = (r: ImportRecord) => JSON.stringify({ ...r, updatedAt: '' });
   return strip(a) === strip(b);
+}
+
+/** An item unchanged at the source whose files the destination still holds: nothing is downloaded. */
+function reusedItem(
+  remote: RemoteLibrary,
+  item: RemoteItem,
+  decision: { files: SourceFile[]; isVappTemplate?: boolean },
+): BuiltItem {
+  const vapp = item.type === 'vcsp.ovf' ? (decision.isVappTemplate ?? false) : undefined;
+  return {
+    source: {
+      name: item.name,
+      description: item.description,
+      type: item.type,
+      files: decision.files,
+      ...(vapp === undefined ? {} : { isVappTemplate: vapp }),
+      sourcePath: `${remote.url} ${item.where}`,
+    },
+    recorded: recordOf(item, decision.files, vapp),
+    action: { name: item.name, action: 'reused', reason: 'unchanged at the source' },
+    downloaded: { files: 0, bytes: 0, deduped: 0 },
+  };
 }
 
 /**
@@ -442,20 +486,7 @@ export async function importLibrary(remote: RemoteLibrary, o: ImportOptions): Pr
             action: 'reuse',
             reason: 'unchanged at the source',
           });
-          const vapp = item.type === 'vcsp.ovf' ? (decision.isVappTemplate ?? false) : undefined;
-          return {
-            source: {
-              name: item.name,
-              description: item.description,
-              type: item.type,
-              files: decision.files,
-              ...(vapp === undefined ? {} : { isVappTemplate: vapp }),
-              sourcePath: `${remote.url} ${item.where}`,
-            },
-            recorded: recordOf(item, decision.files, vapp),
-            action: { name: item.name, action: 'reused', reason: 'unchanged at the source' },
-            downloaded: { files: 0, bytes: 0, deduped: 0 },
-          };
+          return reusedItem(remote, item, decision);
         }
         onEvent({ type: 'import-item', name: item.name, action: 'fetch', reason: decision.reason });
         const b = await fetchItem(ctx, item, signal);
