@@ -1,9 +1,11 @@
-// Option parsing shared by commands: durations, password files, locations with S3 flags.
+// Flag values shared by commands, parsed: durations, sizes, counts, password files, locations with their S3
+// flags, write settings, library URLs.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { badInput, ClaasError } from '../errors.js';
 import { locationDefaults, parseLocation } from '../store/location.js';
 import type { Location, WriteSettings } from '../store/types.js';
+import type { TargetFlags } from '../archive/target.js';
 
 /** "24h", "30m", "90s", "2d", "0" -> milliseconds. */
 export function parseDuration(text: string, flag: string): number {
@@ -87,4 +89,51 @@ export function writeSettingsFrom(flags: StoreFlags): WriteSettings {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A library URL as given (…/lib.json or the folder above it) -> the lib.json URL. */
+export function libJsonUrl(url: string): string {
+  return /\/lib\.json$/.test(new URL(url).pathname) ? url : `${url.replace(/\/+$/, '')}/lib.json`;
+}
+
+/** A folder destination must be a folder (new, empty, or a library), not a file. */
+export async function assertUsableDestination(loc: Location): Promise<void> {
+  if (loc.kind !== 'fs') return;
+  const st = await stat(loc.path).catch(() => undefined);
+  if (st !== undefined && !st.isDirectory()) {
+    throw new ClaasError('BAD_INPUT', `destination ${loc.path} is a file, not a folder`, {
+      input: loc.path,
+      hint: 'give a folder (new or empty, or an existing library) as --to',
+    });
+  }
+}
+
+const LISTEN_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+
+/** "127.0.0.1:8443", "[::]:8443", ":443" (every address) -> host and port; port 0 picks a free one. */
+export function parseListen(text: string, flag = '--listen'): { host: string; port: number } {
+  const m = LISTEN_RE.exec(text.trim());
+  const port = Number(m?.[2]);
+  if (m === null || !Number.isInteger(port) || port > 65535) {
+    throw badInput(
+      `${flag} takes host:port; got "${text}"`,
+      flag,
+      'e.g. 127.0.0.1:8443, 0.0.0.0:443, [::]:8443 or 127.0.0.1:0',
+    );
+  }
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+/** host and port back as a --listen value. */
+export function formatListen(listen: { host: string; port: number }): string {
+  return `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+}
+
+/** The library target flags (--config, --location, S3 flags, --sse) out of a command's flags. */
+export function targetFlags(flags: TargetFlags): TargetFlags {
+  const keys = ['config', 'location', 'endpoint', 'region', 'profile', 'sse', 'kmsKeyId'] as const;
+  const out: TargetFlags = {};
+  for (const k of keys) if (flags[k] !== undefined) out[k] = flags[k];
+  return out;
 }

@@ -1,28 +1,8 @@
-// How commands talk to the user: human text on stderr/stdout, one JSON document on stdout with --json,
-// and errors rendered with what went wrong, on which input, and what to do.
+// How errors and sizes read: an error with what went wrong, on which input, and what to do (as JSON on
+// stdout too with --json), and byte counts in binary units.
 
 import { ClaasError, exitCodeFor } from '../errors.js';
-
-export interface OutputMode {
-  json: boolean;
-  quiet: boolean;
-}
-
-export function printJson(doc: unknown): void {
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-}
-
-/** A line for people; suppressed by --json (stdout carries the JSON) and --quiet. */
-export function say(mode: OutputMode, line: string): void {
-  if (mode.json || mode.quiet) return;
-  process.stdout.write(`${line}\n`);
-}
-
-/** A status line on stderr (does not mix with stdout pipes). */
-export function note(mode: OutputMode, line: string): void {
-  if (mode.quiet) return;
-  process.stderr.write(`${line}\n`);
-}
+import type { CliIo } from './io.js';
 
 export function renderError(e: unknown): string {
   if (e instanceof ClaasError) {
@@ -35,17 +15,18 @@ export function renderError(e: unknown): string {
   return `error: unexpected failure: ${err?.message ?? String(e)}\n  fix:   this is a bug in claas; please report it with the command you ran`;
 }
 
-/** Prints an error (as JSON with --json) and returns the exit code. */
-export function reportError(mode: OutputMode, e: unknown): number {
-  if (mode.json) {
-    const doc =
-      e instanceof ClaasError
-        ? e.toJSON()
-        : { code: 'INTERNAL', message: (e as Error)?.message ?? String(e) };
-    printJson({ ok: false, error: doc });
-  }
-  process.stderr.write(`${renderError(e)}\n`);
-  if (process.env.CLAAS_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+/** An error as a JSON value (`error` of a --json document). */
+export function errorJson(e: unknown): unknown {
+  return e instanceof ClaasError
+    ? e.toJSON()
+    : { code: 'INTERNAL', message: (e as Error)?.message ?? String(e) };
+}
+
+/** Prints an error (also as a JSON document on stdout with --json) and returns the exit code. */
+export function reportError(io: CliIo, e: unknown): number {
+  if (io.json) io.printJson({ ok: false, error: errorJson(e) });
+  io.err(`${renderError(e)}\n`);
+  if (process.env.CLAAS_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
   return exitCodeFor(e);
 }
 

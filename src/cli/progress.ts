@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import type CliProgress from 'cli-progress';
 import type { PublishEvent, EventSink } from '../publish/events.js';
-import { formatBytes, type OutputMode } from './output.js';
+import type { CliIo } from './io.js';
+import { formatBytes } from './output.js';
 
 function shortKey(key: string): string {
   const parts = key.split('/');
@@ -14,9 +15,9 @@ function shortKey(key: string): string {
   return label.length > 40 ? `…${label.slice(-39)}` : label.padEnd(40);
 }
 
-export function progressRenderer(mode: OutputMode): { sink: EventSink; stop(): void } {
-  if (mode.json || mode.quiet || !process.stderr.isTTY)
-    return { sink: () => undefined, stop: () => undefined };
+export function progressRenderer(io: CliIo): { sink: EventSink; stop(): void } {
+  const terminal = io.terminal();
+  if (terminal === undefined) return { sink: () => undefined, stop: () => undefined };
   // Loaded only for a terminal: scripts and --quiet runs do not pay for it at start-up.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const format = (
@@ -29,7 +30,7 @@ export function progressRenderer(mode: OutputMode): { sink: EventSink; stop(): v
     return `${(payload.label ?? '').padEnd(40)} ${bar} ${formatBytes(params.value)}/${formatBytes(params.total)}${rate} ETA ${params.eta}s`;
   };
   const multi = new cliProgress.MultiBar(
-    { stream: process.stderr, clearOnComplete: true, hideCursor: true, format, fps: 5 },
+    { stream: terminal, clearOnComplete: true, hideCursor: true, format, fps: 5 },
     cliProgress.Presets.shades_classic,
   );
   let total: CliProgress.SingleBar | undefined;

@@ -1,20 +1,6 @@
-// Runs a command body with consistent error handling and exit codes, and lets Ctrl-C interrupt long work.
+// Lets Ctrl-C interrupt long work that resumes: the command's work is aborted with an error saying how to go on.
 
 import { ClaasError } from '../errors.js';
-import { reportError } from './output.js';
-import type { OutputMode } from './output.js';
-
-export async function runCommand(
-  flags: { json?: boolean; quiet?: boolean },
-  body: (mode: OutputMode) => Promise<number>,
-): Promise<void> {
-  const mode: OutputMode = { json: flags.json ?? false, quiet: flags.quiet ?? false };
-  try {
-    process.exitCode = await body(mode);
-  } catch (e) {
-    process.exitCode = reportError(mode, e);
-  }
-}
 
 /**
  * An AbortController that Ctrl-C (SIGINT) and SIGTERM abort with an error saying how to go on, for

@@ -1,17 +1,33 @@
-// The vCenter login options every vCenter command shares: --server, --user, --password-file, --thumbprint,
-// --ca-file, with CLAAS_VCENTER_USER / CLAAS_VCENTER_PASSWORD from the environment. A password is only ever
-// read from a file or the environment, never from a flag (it would show in process lists).
+// The vCenter login options every vCenter command shares: --server, --user, --password-file,
+// --vcenter-thumbprint, --vcenter-ca-file, with CLAAS_VCENTER_USER / CLAAS_VCENTER_PASSWORD from the
+// environment. A password is only ever read from a file or the environment, never from a flag (it would show
+// in process lists). The vCenter's certificate flags are named for it: --thumbprint and --ca-file pin and
+// trust a publisher's certificate elsewhere (verify, import vcsp); here they are old spellings.
 
 import type { Command } from 'commander';
 import { ClaasError } from '../errors.js';
 import { connectVcenter } from '../vcenter/index.js';
 import type { InventoryKind, VcenterApi, VcenterConnectOptions } from '../vcenter/index.js';
+import { defaulted, oldSpelling, renamed } from './flags.js';
 import { readPasswordFile } from './options.js';
+import type { Deprecated } from './verb.js';
+
+/** How to log in to a vCenter (the password itself is read at run time). */
+export interface VcenterLogin {
+  server?: string;
+  user?: string;
+  passwordFile?: string;
+  thumbprint?: string;
+  caFile?: string;
+}
 
 export interface VcenterLoginFlags {
   server?: string;
   user?: string;
   passwordFile?: string;
+  vcenterThumbprint?: string;
+  vcenterCaFile?: string;
+  /** Old spellings of --vcenter-thumbprint and --vcenter-ca-file. */
   thumbprint?: string;
   caFile?: string;
 }
@@ -23,16 +39,51 @@ export function addVcenterLoginOptions(cmd: Command, o: { serverRequired?: boole
   const server = '--server <vcenter>';
   const serverHelp = 'vCenter host name, host:port or https:// URL';
   (o.serverRequired === false ? cmd.option(server, serverHelp) : cmd.requiredOption(server, serverHelp))
-    .option('--user <name>', `vCenter user (default: $${USER_ENV})`)
-    .option('--password-file <file>', `file holding the vCenter password (default: $${PASSWORD_ENV})`)
-    .option('--thumbprint <sha1>', 'pin the vCenter certificate by its SHA-1 thumbprint (AA:BB:...)')
-    .option('--ca-file <pem>', "trust this CA file for the vCenter's certificate instead of the system's");
+    .addOption(defaulted('--user <name>', 'vCenter user', `$${USER_ENV}`))
+    .addOption(defaulted('--password-file <file>', 'file holding the vCenter password', `$${PASSWORD_ENV}`))
+    .option(
+      '--vcenter-thumbprint <sha1>',
+      "pin the vCenter's certificate by its SHA-1 thumbprint (AA:BB:...)",
+    )
+    .option(
+      '--vcenter-ca-file <pem>',
+      "trust this CA file for the vCenter's certificate instead of the system's",
+    )
+    .addOption(oldSpelling('--thumbprint <sha1>'))
+    .addOption(oldSpelling('--ca-file <pem>'));
   return cmd;
 }
 
-/** Connect options from the flags and the environment; nothing is sent yet. */
-export async function vcenterLoginFrom(
+/** The login from the flags; the old --thumbprint / --ca-file are reported as deprecated for `command`. */
+export function vcenterLoginOf(
+  command: string,
   flags: VcenterLoginFlags,
+  deprecated: Deprecated,
+): VcenterLogin {
+  const thumbprint = renamed(
+    command,
+    { flag: '--vcenter-thumbprint', value: flags.vcenterThumbprint },
+    { flag: '--thumbprint', value: flags.thumbprint },
+    deprecated,
+  );
+  const caFile = renamed(
+    command,
+    { flag: '--vcenter-ca-file', value: flags.vcenterCaFile },
+    { flag: '--ca-file', value: flags.caFile },
+    deprecated,
+  );
+  return {
+    ...(flags.server === undefined ? {} : { server: flags.server }),
+    ...(flags.user === undefined ? {} : { user: flags.user }),
+    ...(flags.passwordFile === undefined ? {} : { passwordFile: flags.passwordFile }),
+    ...(thumbprint === undefined ? {} : { thumbprint }),
+    ...(caFile === undefined ? {} : { caFile }),
+  };
+}
+
+/** Connect options from the login and the environment; nothing is sent yet. */
+export async function vcenterLoginFrom(
+  flags: VcenterLogin,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<VcenterConnectOptions> {
   if (flags.server === undefined || flags.server.trim() === '') {

@@ -50,8 +50,8 @@ export function untrustedCertificate(peer: TlsPeer, seen: string, reason: string
       input: origin,
       hint:
         `Check that this is your vCenter's certificate (e.g. \`openssl s_client -connect <host>:443 | ` +
-        `openssl x509 -noout -fingerprint -sha1\` on a trusted network), then pass --thumbprint ${tp}, ` +
-        'or trust its CA with --ca-file <pem>.',
+        `openssl x509 -noout -fingerprint -sha1\` on a trusted network), then pass --vcenter-thumbprint ${tp}, ` +
+        'or trust its CA with --vcenter-ca-file <pem>.',
     },
   );
 }
@@ -65,7 +65,7 @@ function pinMismatch(peer: TlsPeer, seen: string, pin: string): ClaasError {
       input: peer.origin,
       hint:
         'Someone may be intercepting the connection, or the vCenter has a new certificate: check it, ' +
-        `then pass --thumbprint ${seen} if it is genuine.`,
+        `then pass --vcenter-thumbprint ${seen} if it is genuine.`,
     },
   );
 }

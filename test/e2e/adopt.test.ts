@@ -26,6 +26,7 @@ test('adopt a make_vcsp_2018.py library in place without making subscribers down
     const made = await writeMakeVcspLibrary(src, lib, 'legacy');
 
     // A subscriber synced the legacy library.
+    // The old --port spelling of serve (now --listen) still works.
     const served = await startCliJson<{ url: string }>(['serve', lib, '--port', '0'], env);
     let state;
     try {
@@ -54,7 +55,7 @@ test('adopt a make_vcsp_2018.py library in place without making subscribers down
     // The repaired library passes verify (generationNum added) and the old subscriber has nothing to fetch.
     const v = await runCli(['verify', lib, '--deep', '--json'], { env });
     assert.equal(v.code, 0, v.stdout);
-    const server = await startCliJson<{ url: string }>(['serve', lib, '--port', '0'], env);
+    const server = await startCliJson<{ url: string }>(['serve', lib, '--listen', '127.0.0.1:0'], env);
     try {
       const source = new HttpLibrarySource(server.info.url);
       const again = await syncLibrary(source, join(dir, 'sub'), state);

@@ -83,7 +83,7 @@ test('kill -9 mid-publish keeps the previous version intact; the re-run complete
     assert.ok(killedMidway > 0, 'at least one kill must land before the commit');
 
     // The previous (or new) version is servable over HTTP.
-    const server = await startCliJson<{ url: string }>(['serve', lib, '--port', '0'], env);
+    const server = await startCliJson<{ url: string }>(['serve', lib, '--listen', '127.0.0.1:0'], env);
     try {
       const report = await verifyLibrary(new HttpLibrarySource(server.info.url), { deep: true });
       assert.equal(report.ok, true, JSON.stringify(report.problems));

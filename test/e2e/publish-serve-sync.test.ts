@@ -37,7 +37,7 @@ test('publish, serve with a password, sync like a subscriber, re-version exactly
     const pwFile = join(dir, 'pw');
     await writeFile(pwFile, 's3cret-demo\n');
     const server = await startCliJson<ServeInfo>(
-      ['serve', lib, '--port', '0', '--password-file', pwFile],
+      ['serve', lib, '--listen', '127.0.0.1:0', '--password-file', pwFile],
       env,
     );
     try {

@@ -110,7 +110,10 @@ test('publish, republish, remove and gc on RGW; verify and serve straight from s
   assert.equal(gc.code, 0, gc.stderr);
   assert.ok(JSON.parse(gc.stdout).deleted.length >= 3, gc.stdout);
 
-  const server = await startCliJson<{ url: string }>(['serve', loc, '--port', '0', ...s3Args()], env);
+  const server = await startCliJson<{ url: string }>(
+    ['serve', loc, '--listen', '127.0.0.1:0', ...s3Args()],
+    env,
+  );
   try {
     const sync = await syncLibrary(new HttpLibrarySource(server.info.url), join(work, 'sub-basic'));
     assert.deepEqual([...sync.downloaded].sort(), ['extra', 'photon-mini', 'tools']);

@@ -9,22 +9,48 @@ import { join, resolve } from 'node:path';
 import { writeSampleSource } from '../../demo/samples.js';
 import { readFolderSource } from '../../sources/folder.js';
 import { publish } from '../../publish/publish.js';
+import type { PublishResult } from '../../publish/publish.js';
 import { openStore } from '../../store/open.js';
+import type { ObjectStore } from '../../store/types.js';
 import { startVcspServer } from '../../gateway/vcsp-server.js';
 import { HttpLibrarySource } from '../../subscriber/reader.js';
 import { verifyLibrary } from '../../subscriber/verify.js';
-import { parsePositiveInt } from '../options.js';
-import { printJson, say, note } from '../output.js';
-import { runCommand } from '../run.js';
+import type { VerifyReport } from '../../subscriber/verify.js';
 import { ClaasError } from '../../errors.js';
+import { addListenFlag, listenFrom } from '../flags.js';
+import type { ListenFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { formatListen } from '../options.js';
+import type { Deprecated, Verb } from '../verb.js';
 
-interface DemoFlags {
+const DEFAULT_DEMO_LISTEN = '127.0.0.1:8080';
+
+export interface DemoOptions {
   dir: string;
-  port: string;
-  host: string;
+  listen: { host: string; port: number };
   serve: boolean;
-  json?: boolean;
-  quiet?: boolean;
+}
+
+interface DemoFlags extends ListenFlags {
+  dir: string;
+  serve: boolean;
+}
+
+export function define(cmd: Command): void {
+  cmd.option('--dir <folder>', 'where the sample source, library and password go', 'claas-demo');
+  addListenFlag(
+    cmd,
+    'address and port to serve on (0.0.0.0:8080 lets a vCenter on your network reach it)',
+    DEFAULT_DEMO_LISTEN,
+  ).option('--no-serve', 'publish and verify, then exit instead of serving');
+}
+
+export function parse(_args: [], flags: DemoFlags, deprecated: Deprecated): DemoOptions {
+  return {
+    dir: resolve(flags.dir),
+    listen: listenFrom('demo', flags, DEFAULT_DEMO_LISTEN, deprecated),
+    serve: flags.serve,
+  };
 }
 
 async function demoPassword(file: string): Promise<string> {
@@ -36,106 +62,107 @@ async function demoPassword(file: string): Promise<string> {
   return pw;
 }
 
-export function registerDemo(program: Command): void {
-  program
-    .command('demo')
-    .description('build a sample library, publish it to a local folder and serve it for vCenter to subscribe')
-    .option('--dir <folder>', 'where the sample source, library and password go', 'claas-demo')
-    .option('--port <n>', 'TCP port to serve on', '8080')
-    .option(
-      '--host <address>',
-      'address to listen on (use 0.0.0.0 to let a vCenter on your network reach it)',
-      '127.0.0.1',
-    )
-    .option('--no-serve', 'publish and verify, then exit instead of serving')
-    .option('--json', 'print the result as JSON')
-    .option('-q, --quiet', 'print nothing but errors')
-    .action(async (flags: DemoFlags) => {
-      await runCommand(flags, async (mode) => {
-        const dir = resolve(flags.dir);
-        const sourceDir = join(dir, 'source');
-        const libraryDir = join(dir, 'library');
-        const passwordFile = join(dir, 'password');
-        await mkdir(sourceDir, { recursive: true });
-        note(mode, `writing sample content to ${sourceDir}`);
-        await writeSampleSource(sourceDir);
-        const store = await openStore({ kind: 'fs', path: libraryDir });
-        const input = await readFolderSource(sourceDir, { cacheFile: join(dir, '.hash-cache.json') });
-        const result = await publish(input, {
-          store,
-          name: 'claas-demo',
-          description: 'Sample library made by claas demo',
-        });
-        note(
-          mode,
-          `published library "${result.library.name}" version ${result.library.version} to ${libraryDir}`,
-        );
-        const password = await demoPassword(passwordFile);
-        // With --no-serve the check runs on a free port; the URL printed is the one `claas serve` will use.
-        const port = !flags.serve || Number(flags.port) === 0 ? 0 : parsePositiveInt(flags.port, '--port');
-        const publicUrl = (url: string): string =>
-          flags.serve ? url : `http://${flags.host}:${flags.port}/lib.json`;
-        const server = await startVcspServer({ store, host: flags.host, port, password });
-        try {
-          const check = await verifyLibrary(new HttpLibrarySource(server.url, { password }), { deep: true });
-          if (!check.ok) {
-            throw new ClaasError(
-              'INTERNAL',
-              `the demo library failed its own subscriber check: ${check.problems.map((p) => p.message).join('; ')}`,
-            );
-          }
-          const summary = {
-            ok: true,
-            library: result.library,
-            libraryPath: libraryDir,
-            subscriptionUrl: publicUrl(server.url),
-            authentication: 'BASIC',
-            user: 'vcsp',
-            passwordFile,
-            items: check.items,
-            files: check.files,
-            verified: { items: check.items, files: check.files, checkedHashes: check.checkedHashes },
-          };
-          if (mode.json) printJson(summary);
-          else {
-            say(mode, '');
-            say(
-              mode,
-              `checked as a subscriber: ${check.items} items, ${check.files} files, ${check.checkedHashes} content hashes OK`,
-            );
-            say(mode, '');
-            say(
-              mode,
-              'In the vSphere Client: Content Libraries > Create > Subscribed content library, then enter:',
-            );
-            say(mode, `  Subscription URL:  ${publicUrl(server.url)}`);
-            say(mode, '  Authentication:    Enable authentication (Basic), user name "vcsp"');
-            say(mode, `  Password:          the first line of ${passwordFile}`);
-            say(mode, '  Download content:  immediately (or "when needed")');
-            if (flags.host === '127.0.0.1')
-              say(
-                mode,
-                '(listening on 127.0.0.1 only: pass --host 0.0.0.0 so a vCenter on your network can reach it)',
-              );
-          }
-          if (!flags.serve) {
-            say(mode, '');
-            say(
-              mode,
-              `serve it with: claas serve ${libraryDir} --port ${flags.port} --host ${flags.host} --password-file ${passwordFile}`,
-            );
-            return 0;
-          }
-          say(mode, 'serving; press Ctrl-C to stop');
-          await new Promise<void>((resolveStop) => {
-            const stop = (): void => resolveStop();
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
-          return 0;
-        } finally {
-          await server.close();
-        }
-      });
-    });
+function printInstructions(
+  io: CliIo,
+  o: DemoOptions,
+  check: VerifyReport,
+  url: string,
+  passwordFile: string,
+): void {
+  io.say('');
+  io.say(
+    `checked as a subscriber: ${check.items} items, ${check.files} files, ${check.checkedHashes} content hashes OK`,
+  );
+  io.say('');
+  io.say('In the vSphere Client: Content Libraries > Create > Subscribed content library, then enter:');
+  io.say(`  Subscription URL:  ${url}`);
+  io.say('  Authentication:    Enable authentication (Basic), user name "vcsp"');
+  io.say(`  Password:          the first line of ${passwordFile}`);
+  io.say('  Download content:  immediately (or "when needed")');
+  if (o.listen.host === '127.0.0.1') {
+    io.say(
+      `(listening on 127.0.0.1 only: pass --listen 0.0.0.0:${o.listen.port} so a vCenter on your network can reach it)`,
+    );
+  }
 }
+
+async function publishSample(
+  io: CliIo,
+  dir: string,
+): Promise<{ result: PublishResult; libraryDir: string; store: ObjectStore }> {
+  const sourceDir = join(dir, 'source');
+  const libraryDir = join(dir, 'library');
+  await mkdir(sourceDir, { recursive: true });
+  io.note(`writing sample content to ${sourceDir}`);
+  await writeSampleSource(sourceDir);
+  const store = await openStore({ kind: 'fs', path: libraryDir });
+  const input = await readFolderSource(sourceDir, { cacheFile: join(dir, '.hash-cache.json') });
+  const result = await publish(input, {
+    store,
+    name: 'claas-demo',
+    description: 'Sample library made by claas demo',
+  });
+  io.note(`published library "${result.library.name}" version ${result.library.version} to ${libraryDir}`);
+  return { result, libraryDir, store };
+}
+
+export async function run(o: DemoOptions, io: CliIo): Promise<number> {
+  const { result, libraryDir, store } = await publishSample(io, o.dir);
+  const passwordFile = join(o.dir, 'password');
+  const password = await demoPassword(passwordFile);
+  // With --no-serve the check runs on a free port; the URL printed is the one `claas serve` will use.
+  const server = await startVcspServer({
+    store,
+    host: o.listen.host,
+    port: o.serve ? o.listen.port : 0,
+    password,
+  });
+  try {
+    const check = await verifyLibrary(new HttpLibrarySource(server.url, { password }), { deep: true });
+    if (!check.ok) {
+      throw new ClaasError(
+        'INTERNAL',
+        `the demo library failed its own subscriber check: ${check.problems.map((p) => p.message).join('; ')}`,
+      );
+    }
+    const url = o.serve ? server.url : `http://${formatListen(o.listen)}/lib.json`;
+    if (io.json) {
+      io.printJson({
+        ok: true,
+        library: result.library,
+        libraryPath: libraryDir,
+        subscriptionUrl: url,
+        authentication: 'BASIC',
+        user: 'vcsp',
+        passwordFile,
+        items: check.items,
+        files: check.files,
+        verified: { items: check.items, files: check.files, checkedHashes: check.checkedHashes },
+      });
+    } else printInstructions(io, o, check, url, passwordFile);
+    if (!o.serve) {
+      io.say('');
+      io.say(
+        `serve it with: claas serve ${libraryDir} --listen ${formatListen(o.listen)} --password-file ${passwordFile}`,
+      );
+      return 0;
+    }
+    io.say('serving; press Ctrl-C to stop');
+    await new Promise<void>((resolveStop) => {
+      const stop = (): void => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  } finally {
+    await server.close();
+  }
+}
+
+export const verb: Verb<DemoOptions, DemoFlags, []> = {
+  name: 'demo',
+  description: 'build a sample library, publish it to a local folder and serve it for vCenter to subscribe',
+  define,
+  parse,
+  run,
+};

@@ -6,24 +6,28 @@ import { itemHistory } from '../../archive/history.js';
 import type { ItemHistory } from '../../archive/history.js';
 import { openTargetStore, resolveTarget } from '../../archive/target.js';
 import type { TargetFlags } from '../../archive/target.js';
-import { formatBytes, printJson, say } from '../output.js';
-import type { OutputMode } from '../output.js';
-import { runCommand } from '../run.js';
-import { addStoreFlags } from './publish.js';
+import { addTargetFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { targetFlags } from '../options.js';
+import { formatBytes } from '../output.js';
+import type { Verb } from '../verb.js';
 
-/** --config / --location and the S3 flags every archive-family command takes. */
-export function addTargetFlags(cmd: Command): Command {
-  cmd
-    .option('--config <file>', 'claas.yaml: work on the library at its origin')
-    .option(
-      '--location <location>',
-      'the library location (file:<path>, a path or s3://bucket/prefix) without a configuration',
-    );
-  return addStoreFlags(cmd);
+export interface HistoryOptions {
+  item: string;
+  target: TargetFlags;
 }
 
-function printHistory(mode: OutputMode, h: ItemHistory): void {
-  say(mode, `item "${h.item}" of library "${h.library.name}" (now at library version ${h.library.version})`);
+export function define(cmd: Command): void {
+  cmd.argument('<item>', 'item name');
+  addTargetFlags(cmd);
+}
+
+export function parse([item]: [string], flags: TargetFlags): HistoryOptions {
+  return { item, target: targetFlags(flags) };
+}
+
+function printHistory(io: CliIo, h: ItemHistory): void {
+  io.say(`item "${h.item}" of library "${h.library.name}" (now at library version ${h.library.version})`);
   for (const v of h.versions) {
     const flags = [
       v.current ? 'current' : undefined,
@@ -31,43 +35,36 @@ function printHistory(mode: OutputMode, h: ItemHistory): void {
       v.retrievable ? 'retrievable' : 'bytes deleted',
       v.action !== undefined && v.action !== 'publish' ? v.action : undefined,
     ].filter((x) => x !== undefined);
-    say(
-      mode,
+    io.say(
       `  version ${v.itemVersion}  library version ${v.libraryVersion}  ${v.committedAt}  by ${v.publisher ?? 'unknown'}  [${flags.join(', ')}]`,
     );
     for (const f of v.files) {
-      say(
-        mode,
+      io.say(
         `      ${f.name}  ${formatBytes(f.size)}  sha256 ${f.sha256 ?? 'unknown'}${f.retrievable ? '' : '  (not in the store)'}`,
       );
     }
   }
   for (const r of h.removals) {
-    say(
-      mode,
+    io.say(
       `  removed in library version ${r.libraryVersion}  ${r.committedAt}  by ${r.publisher ?? 'unknown'}`,
     );
   }
 }
 
-export function registerHistory(program: Command): void {
-  const cmd = program
-    .command('history')
-    .description(
-      "list every version of an item: date, publisher, files with size and SHA-256, and whether they're retrievable",
-    )
-    .argument('<item>', 'item name')
-    .option('--json', 'print the history as JSON')
-    .option('-q, --quiet', 'print nothing but errors');
-  addTargetFlags(cmd);
-  cmd.action(async (item: string, flags: TargetFlags & { json?: boolean; quiet?: boolean }) => {
-    await runCommand(flags, async (mode) => {
-      const target = await resolveTarget(flags);
-      const store = await openTargetStore(target);
-      const history = await itemHistory(store, item);
-      if (mode.json) printJson({ ok: true, location: target.display, ...history });
-      else printHistory(mode, history);
-      return 0;
-    });
-  });
+export async function run(o: HistoryOptions, io: CliIo): Promise<number> {
+  const target = await resolveTarget(o.target);
+  const store = await openTargetStore(target);
+  const history = await itemHistory(store, o.item);
+  if (io.json) io.printJson({ ok: true, location: target.display, ...history });
+  else printHistory(io, history);
+  return 0;
 }
+
+export const verb: Verb<HistoryOptions, TargetFlags, [string]> = {
+  name: 'history',
+  description:
+    "list every version of an item: date, publisher, files with size and SHA-256, and whether they're retrievable",
+  define,
+  parse,
+  run,
+};

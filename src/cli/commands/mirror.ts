@@ -9,13 +9,29 @@ import { storeLocation, storeWriteSettings } from '../../config/schema.js';
 import type { ClaasConfig, ReplicaConfig } from '../../config/schema.js';
 import { ClaasError, exitCodeFor } from '../../errors.js';
 import { mirrorOnce, originVersion } from '../../replicate/mirror.js';
-import type { MirrorEvent, MirrorResult } from '../../replicate/mirror.js';
+import type { MirrorResult } from '../../replicate/mirror.js';
 import { findReplica, openOriginStore, openReplicaStore } from '../../replicate/open-stores.js';
 import type { ConfiguredStore } from '../../replicate/open-stores.js';
+import { defaulted } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { withMode } from '../io.js';
 import { collect, parseDuration, parsePositiveInt } from '../options.js';
-import { formatBytes, note, printJson, reportError, say } from '../output.js';
-import type { OutputMode } from '../output.js';
-import { abortOnInterrupt, runCommand } from '../run.js';
+import { reportError } from '../output.js';
+import { abortOnInterrupt } from '../run.js';
+import type { Verb } from '../verb.js';
+import { progressLine, summary } from './mirror/report.js';
+
+export interface MirrorOptions {
+  config: string;
+  replicas?: string[];
+  watch: boolean;
+  intervalMs: number;
+  profile?: string;
+  serverSide: boolean;
+  concurrency?: number;
+  gc: boolean;
+  gcGraceMs: number;
+}
 
 interface MirrorFlags {
   config: string;
@@ -27,8 +43,45 @@ interface MirrorFlags {
   concurrency?: string;
   gc: boolean;
   gcGrace: string;
-  json?: boolean;
-  quiet?: boolean;
+}
+
+export function define(cmd: Command): void {
+  cmd
+    .requiredOption('--config <file>', 'claas.yaml naming the origin and the replicas')
+    .option(
+      '--replica <name>',
+      'fill only this replica (repeatable; a native replica: copy its existing objects once)',
+      collect,
+    )
+    .option('--watch', 'keep following the origin: mirror each new version it commits')
+    .option('--interval <duration>', "how often --watch reads the origin's lib.json", '30s')
+    .addOption(
+      defaulted('--profile <name>', 'write the replicas as this AWS profile', "the origin's credentials"),
+    )
+    .option('--no-server-side', 'always stream through this machine (no CopyObject)')
+    .addOption(defaulted('--concurrency <n>', 'objects copied at once', '8'))
+    .option(
+      '--gc-grace <duration>',
+      'keep superseded files at the replica this long after a newer version',
+      '24h',
+    )
+    .option('--no-gc', 'do not remove superseded files from the replicas');
+}
+
+export function parse(_args: [], flags: MirrorFlags): MirrorOptions {
+  return {
+    config: flags.config,
+    ...(flags.replica === undefined ? {} : { replicas: flags.replica }),
+    watch: flags.watch === true,
+    intervalMs: parseDuration(flags.interval, '--interval'),
+    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+    serverSide: flags.serverSide,
+    ...(flags.concurrency === undefined
+      ? {}
+      : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
+    gc: flags.gc,
+    gcGraceMs: parseDuration(flags.gcGrace, '--gc-grace'),
+  };
 }
 
 /** The replicas to fill: those named, else every mode: mirror replica. */
@@ -57,177 +110,6 @@ export function mirrorTargets(config: ClaasConfig, names: string[] | undefined):
   });
 }
 
-function progressLine(mode: OutputMode): { sink: (replica: string, e: MirrorEvent) => void; end(): void } {
-  const tty = process.stderr.isTTY === true && !mode.json && !mode.quiet;
-  let total = { objects: 0, bytes: 0 };
-  let done = { objects: 0, bytes: 0 };
-  let last = 0;
-  const draw = (replica: string, force = false): void => {
-    const now = Date.now();
-    if (!tty || (!force && now - last < 200)) return;
-    last = now;
-    process.stderr.write(
-      `\r${replica}: ${done.objects}/${total.objects} objects, ${formatBytes(done.bytes)}/${formatBytes(total.bytes)}   `,
-    );
-  };
-  return {
-    sink: (replica, e) => {
-      switch (e.type) {
-        case 'plan':
-          total = { objects: e.toCopy, bytes: e.toCopyBytes };
-          done = { objects: 0, bytes: 0 };
-          note(
-            mode.json ? { ...mode, quiet: true } : mode,
-            e.toCopy === 0
-              ? `${replica}: version ${e.version} is already there`
-              : `${replica}: copying ${e.toCopy} of ${e.objects} objects (${formatBytes(e.toCopyBytes)}) for version ${e.version}` +
-                  (e.previousVersion === undefined ? '' : ` (replica at version ${e.previousVersion})`),
-          );
-          break;
-        case 'copy-progress':
-          done.bytes += e.bytes;
-          draw(replica);
-          break;
-        case 'copied':
-          done.objects += 1;
-          draw(replica, done.objects === total.objects);
-          break;
-        case 'fallback':
-        case 'warning':
-          if (tty) process.stderr.write('\n');
-          note(mode, `${replica}: ${e.type === 'fallback' ? e.reason : e.message}`);
-          break;
-        default:
-          break;
-      }
-    },
-    end: () => {
-      if (tty && total.objects > 0) process.stderr.write('\n');
-    },
-  };
-}
-
-function summary(r: MirrorResult): string {
-  if (r.upToDate)
-    return `${r.replica}: up to date at version ${r.version} (${r.skipped.objects} objects checked, nothing copied)`;
-  const parts = [
-    `${r.replica}: mirrored version ${r.version}${r.previousVersion === undefined ? '' : ` (was ${r.previousVersion})`} to ${r.to}`,
-    `copied ${r.copied.objects} objects (${formatBytes(r.copied.bytes)}: ${r.serverSide.objects} server-side, ${r.streamed.objects} streamed)`,
-    `${r.skipped.objects} already there`,
-  ];
-  if (r.repaired.length > 0) parts.push(`repaired ${r.repaired.length}`);
-  if (r.gc !== undefined && r.gc.deleted > 0) parts.push(`removed ${r.gc.deleted} superseded`);
-  parts.push(`in ${(r.ms / 1000).toFixed(1)} s`);
-  return parts.join(', ');
-}
-
-export function registerMirror(program: Command): void {
-  program
-    .command('mirror')
-    .description(
-      "copy the origin's current version into mode: mirror replicas (files, item JSON, items.json, lib.json last); incremental and resumable",
-    )
-    .requiredOption('--config <file>', 'claas.yaml naming the origin and the replicas')
-    .option(
-      '--replica <name>',
-      'fill only this replica (repeatable; a native replica: copy its existing objects once)',
-      collect,
-    )
-    .option('--watch', 'keep following the origin: mirror each new version it commits')
-    .option('--interval <duration>', "how often --watch reads the origin's lib.json", '30s')
-    .option('--profile <name>', "write the replicas as this AWS profile (default: the origin's credentials)")
-    .option('--no-server-side', 'always stream through this machine (no CopyObject)')
-    .option('--concurrency <n>', 'objects copied at once (default 8)')
-    .option(
-      '--gc-grace <duration>',
-      'keep superseded files at the replica this long after a newer version',
-      '24h',
-    )
-    .option('--no-gc', 'do not remove superseded files from the replicas')
-    .option('--json', 'print a machine-readable summary (with --watch: one line per mirrored version)')
-    .option('-q, --quiet', 'print nothing but errors')
-    .action(async (flags: MirrorFlags) => {
-      await runCommand(flags, async (mode) => {
-        const config = await loadConfig(flags.config);
-        const targets = mirrorTargets(config, flags.replica);
-        for (const t of targets) {
-          if (t.mode === 'native') {
-            note(
-              mode,
-              `${t.name}: mode native: copying what the store has not replicated (once; the store replicates new objects)`,
-            );
-          }
-        }
-        const origin = await openOriginStore(config);
-        const { controller, dispose: stopListening } = abortOnInterrupt();
-        try {
-          const runOne = async (r: ReplicaConfig): Promise<MirrorResult> => {
-            const progress = progressLine(mode);
-            try {
-              return await mirrorOnce({
-                replica: r.name,
-                origin,
-                openDestination: (withStorageClass) =>
-                  openReplicaStore(withStorageClass ? config : withoutStorageClass(config, r.name), r.name, {
-                    write: true,
-                    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
-                  }) as Promise<ConfiguredStore>,
-                ...(r.storageClass === undefined ? {} : { storageClass: r.storageClass }),
-                write: storeWriteSettings({ ...r, storageClass: undefined }),
-                serverSide: flags.serverSide,
-                ...(flags.concurrency === undefined
-                  ? {}
-                  : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
-                gc: flags.gc,
-                gcGraceMs: parseDuration(flags.gcGrace, '--gc-grace'),
-                onEvent: (e) => progress.sink(r.name, e),
-                signal: controller.signal,
-              });
-            } finally {
-              progress.end();
-            }
-          };
-          if (!flags.watch) {
-            const results: MirrorResult[] = [];
-            let failure: unknown;
-            for (const r of targets) {
-              try {
-                const result = await runOne(r);
-                results.push(result);
-                say(mode, summary(result));
-              } catch (e) {
-                if (controller.signal.aborted) throw e;
-                failure ??= e;
-                if (!mode.json) reportError(mode, e);
-              }
-            }
-            if (mode.json) {
-              printJson({
-                ok: failure === undefined,
-                results,
-                ...(failure === undefined
-                  ? {}
-                  : { error: (failure as ClaasError).toJSON?.() ?? String(failure) }),
-              });
-            }
-            return failure === undefined ? 0 : exitCodeFor(failure);
-          }
-          return await watch(
-            mode,
-            targets,
-            origin,
-            runOne,
-            parseDuration(flags.interval, '--interval'),
-            controller.signal,
-          );
-        } finally {
-          stopListening();
-          origin.close();
-        }
-      });
-    });
-}
-
 /** The configuration with one replica's storage class removed (the store refused it). */
 function withoutStorageClass(config: ClaasConfig, name: string): ClaasConfig {
   return {
@@ -236,51 +118,152 @@ function withoutStorageClass(config: ClaasConfig, name: string): ClaasConfig {
   };
 }
 
+type RunOne = (r: ReplicaConfig) => Promise<MirrorResult>;
+
+/** Mirrors one replica with progress on the terminal. */
+function mirrorer(
+  o: MirrorOptions,
+  io: CliIo,
+  config: ClaasConfig,
+  origin: ConfiguredStore,
+  signal: AbortSignal,
+): RunOne {
+  return async (r) => {
+    const progress = progressLine(io);
+    try {
+      return await mirrorOnce({
+        replica: r.name,
+        origin,
+        openDestination: (withStorageClass) =>
+          openReplicaStore(withStorageClass ? config : withoutStorageClass(config, r.name), r.name, {
+            write: true,
+            ...(o.profile === undefined ? {} : { profile: o.profile }),
+          }) as Promise<ConfiguredStore>,
+        ...(r.storageClass === undefined ? {} : { storageClass: r.storageClass }),
+        write: storeWriteSettings({ ...r, storageClass: undefined }),
+        serverSide: o.serverSide,
+        ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+        gc: o.gc,
+        gcGraceMs: o.gcGraceMs,
+        onEvent: (e) => progress.sink(r.name, e),
+        signal,
+      });
+    } finally {
+      progress.end();
+    }
+  };
+}
+
+/** Each replica once; a failing one does not stop the others. */
+async function mirrorAll(
+  io: CliIo,
+  targets: ReplicaConfig[],
+  runOne: RunOne,
+  signal: AbortSignal,
+): Promise<number> {
+  const results: MirrorResult[] = [];
+  let failure: unknown;
+  for (const r of targets) {
+    try {
+      const result = await runOne(r);
+      results.push(result);
+      io.say(summary(result));
+    } catch (e) {
+      if (signal.aborted) throw e;
+      failure ??= e;
+      if (!io.json) reportError(io, e);
+    }
+  }
+  if (io.json) {
+    io.printJson({
+      ok: failure === undefined,
+      results,
+      ...(failure === undefined ? {} : { error: (failure as ClaasError).toJSON?.() ?? String(failure) }),
+    });
+  }
+  return failure === undefined ? 0 : exitCodeFor(failure);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Follows the origin: mirrors every replica each time it commits a new version (--json: a line each). */
 async function watch(
-  mode: OutputMode,
+  io: CliIo,
   targets: ReplicaConfig[],
   origin: ConfiguredStore,
-  runOne: (r: ReplicaConfig) => Promise<MirrorResult>,
+  runOne: RunOne,
   intervalMs: number,
   signal: AbortSignal,
 ): Promise<number> {
   const mirrored = new Map<string, number>();
-  note(mode, `following ${origin.display} every ${Math.round(intervalMs / 1000)} s; Ctrl-C stops`);
+  const text = withMode(io, { json: false });
+  io.note(`following ${origin.display} every ${Math.round(intervalMs / 1000)} s; Ctrl-C stops`);
   while (!signal.aborted) {
     let version: number | undefined;
     try {
       version = await originVersion(origin);
     } catch (e) {
-      reportError({ ...mode, json: false }, e);
+      reportError(text, e);
     }
-    if (version !== undefined) {
-      for (const r of targets) {
-        if (signal.aborted || mirrored.get(r.name) === version) continue;
-        try {
-          const result = await runOne(r);
-          mirrored.set(r.name, result.version);
-          if (mode.json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
-          else say(mode, summary(result));
-        } catch (e) {
-          if (signal.aborted) break;
-          if (mode.json) {
-            process.stdout.write(
-              `${JSON.stringify({ ok: false, replica: r.name, error: (e as ClaasError).toJSON?.() ?? String(e) })}\n`,
-            );
-          }
-          reportError({ ...mode, json: false }, e);
+    for (const r of version === undefined ? [] : targets) {
+      if (signal.aborted || mirrored.get(r.name) === version) continue;
+      try {
+        const result = await runOne(r);
+        mirrored.set(r.name, result.version);
+        if (io.json) io.printJsonLine({ ok: true, ...result });
+        else io.say(summary(result));
+      } catch (e) {
+        if (signal.aborted) break;
+        if (io.json) {
+          io.printJsonLine({ ok: false, replica: r.name, error: (e as ClaasError).toJSON?.() ?? String(e) });
         }
+        reportError(text, e);
       }
     }
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, intervalMs);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    await sleep(intervalMs, signal);
   }
   return 0;
 }
+
+export async function run(o: MirrorOptions, io: CliIo): Promise<number> {
+  const config = await loadConfig(o.config);
+  const targets = mirrorTargets(config, o.replicas);
+  for (const t of targets) {
+    if (t.mode === 'native') {
+      io.note(
+        `${t.name}: mode native: copying what the store has not replicated (once; the store replicates new objects)`,
+      );
+    }
+  }
+  const origin = await openOriginStore(config);
+  const { controller, dispose: stopListening } = abortOnInterrupt();
+  try {
+    const runOne = mirrorer(o, io, config, origin, controller.signal);
+    return o.watch
+      ? await watch(io, targets, origin, runOne, o.intervalMs, controller.signal)
+      : await mirrorAll(io, targets, runOne, controller.signal);
+  } finally {
+    stopListening();
+    origin.close();
+  }
+}
+
+export const verb: Verb<MirrorOptions, MirrorFlags, []> = {
+  name: 'mirror',
+  description:
+    "copy the origin's current version into mode: mirror replicas (files, item JSON, items.json, lib.json last); incremental and resumable",
+  define,
+  parse,
+  run,
+  output: { json: 'print the result as JSON on stdout (with --watch: one line per mirrored version)' },
+};

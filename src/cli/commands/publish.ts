@@ -1,10 +1,11 @@
 // `claas publish <folder> --to <location>`: publish a folder of templates, ISOs and files as a library.
 
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
 import { ClaasError } from '../../errors.js';
 import { locationDefaults } from '../../store/location.js';
+import type { LocationDefaults } from '../../store/location.js';
 import { openStore } from '../../store/open.js';
+import type { OpenStoreOptions } from '../../store/open.js';
 import type { Location, ObjectStore, WriteSettings } from '../../store/types.js';
 import { storeLocation, storeWriteSettings } from '../../config/schema.js';
 import { readFolderSource } from '../../sources/folder.js';
@@ -13,7 +14,10 @@ import type { PublishResult } from '../../publish/publish.js';
 import { readLibraryState } from '../../publish/state.js';
 import { EarlyUploads } from '../../publish/early-uploads.js';
 import type { PublishEvent } from '../../publish/events.js';
+import { addGcFlags, addStoreFlags, defaulted } from '../flags.js';
+import type { CliIo } from '../io.js';
 import {
+  assertUsableDestination,
   collect,
   locationFrom,
   parseDuration,
@@ -22,10 +26,31 @@ import {
   writeSettingsFrom,
 } from '../options.js';
 import type { StoreFlags } from '../options.js';
-import { formatBytes, note, printJson, say } from '../output.js';
-import type { OutputMode } from '../output.js';
+import { formatBytes } from '../output.js';
 import { progressRenderer } from '../progress.js';
-import { abortOnInterrupt, runCommand } from '../run.js';
+import { abortOnInterrupt } from '../run.js';
+import type { Verb } from '../verb.js';
+
+/** Where to publish: a location, or the origin of a claas.yaml (with endpoint/region/profile overrides). */
+export type PublishDestination =
+  { kind: 'location'; location: Location } | { kind: 'config'; file: string; overrides: LocationDefaults };
+
+export interface PublishOptions {
+  folder: string;
+  destination: PublishDestination;
+  /** Storage class, encryption and tags of the data files (over the configuration's). */
+  write: WriteSettings;
+  store: Pick<OpenStoreOptions, 'createBucket' | 'multipartThreshold' | 'minPartSize' | 'partConcurrency'>;
+  name?: string;
+  description?: string;
+  dryRun: boolean;
+  adopt: boolean;
+  gcGraceMs: number;
+  gc: boolean;
+  /** false: hash every file again instead of trusting the hash cache. */
+  cache: boolean;
+  concurrency?: number;
+}
 
 interface PublishFlags extends StoreFlags {
   to?: string;
@@ -42,25 +67,46 @@ interface PublishFlags extends StoreFlags {
   multipartThreshold?: string;
   partSize?: string;
   parts?: string;
-  json?: boolean;
-  quiet?: boolean;
 }
 
-export async function assertUsableDestination(loc: Location): Promise<void> {
-  if (loc.kind !== 'fs') return;
-  const st = await stat(loc.path).catch(() => undefined);
-  if (st !== undefined && !st.isDirectory()) {
-    throw new ClaasError('BAD_INPUT', `destination ${loc.path} is a file, not a folder`, {
-      input: loc.path,
-      hint: 'give a folder (new or empty, or an existing library) as --to',
-    });
-  }
+export function define(cmd: Command): void {
+  cmd
+    .argument('<folder>', 'source folder')
+    .option('--to <location>', 'destination: file:<path>, a plain path, or s3://bucket/prefix')
+    .option(
+      '--config <file>',
+      'claas.yaml: publish to the origin it names (with its endpoint, region, profile, encryption)',
+    )
+    .addOption(defaulted('--name <name>', 'library name', 'the existing library name, else the folder name'))
+    .option('--description <text>', 'library description')
+    .option('--dry-run', 'print the plan and write nothing')
+    .option(
+      '--adopt',
+      'take over a library another tool wrote (e.g. make_vcsp_2018.py), keeping ids and versions',
+    );
+  addGcFlags(cmd)
+    .option('--no-cache', 'hash every file again instead of trusting the path/size/mtime cache')
+    .addOption(defaulted('--concurrency <n>', 'files transferred at once', '4'))
+    .option('--create-bucket', 'create the S3 bucket when it does not exist')
+    .addOption(
+      defaulted('--multipart-threshold <size>', 'S3: upload files from this size on in parts', '64MiB'),
+    )
+    .addOption(
+      defaulted(
+        '--part-size <size>',
+        'S3: smallest part size; grows with the file so any file fits in 10,000 parts',
+        '8MiB',
+      ),
+    )
+    .addOption(defaulted('--parts <n>', 'S3: parts in flight per file', '4'))
+    .option('--storage-class <class>', 'S3 storage class for data files (e.g. STANDARD_IA, ONEZONE_IA)')
+    .option('--sse <mode>', 'server-side encryption: AES256 or aws:kms')
+    .option('--kms-key-id <id>', 'KMS key for --sse aws:kms')
+    .option('--tag <key=value>', 'object tag for data files (repeatable)', collect);
+  addStoreFlags(cmd);
 }
 
-/** Where to publish: --to, or the origin of --config (flags given beside --config override it). */
-async function destinationFrom(
-  flags: PublishFlags,
-): Promise<{ location: Location; write: WriteSettings; library?: string }> {
+function destinationFrom(flags: PublishFlags): PublishDestination {
   if (flags.to !== undefined && flags.config !== undefined) {
     throw new ClaasError('BAD_INPUT', '--to and --config both name a destination', {
       input: '--to',
@@ -68,12 +114,7 @@ async function destinationFrom(
     });
   }
   if (flags.config !== undefined) {
-    // Loaded only with --config: the YAML parser is start-up time a plain publish does not need.
-    const { loadConfig } = await import('../../config/load.js');
-    const config = await loadConfig(flags.config);
-    const origin = config.origin;
-    const location = storeLocation({ ...origin, ...locationDefaults(flags) });
-    return { location, write: storeWriteSettings(origin), library: config.library };
+    return { kind: 'config', file: flags.config, overrides: locationDefaults(flags) };
   }
   if (flags.to === undefined) {
     throw new ClaasError('BAD_INPUT', 'publish needs a destination', {
@@ -81,191 +122,194 @@ async function destinationFrom(
       hint: 'add --to <location> (a folder, file:<path> or s3://bucket/prefix) or --config claas.yaml',
     });
   }
-  return { location: locationFrom(flags.to, flags), write: {} };
+  return { kind: 'location', location: locationFrom(flags.to, flags) };
 }
 
-export function addStoreFlags(cmd: Command): Command {
-  return cmd
-    .option(
-      '--endpoint <url>',
-      'S3 endpoint URL for S3-compatible stores (default: AWS, or $AWS_ENDPOINT_URL_S3)',
-    )
-    .option('--region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
-    .option(
-      '--profile <name>',
-      'AWS profile from the shared config/credentials files (default: the standard chain)',
-    );
+export function parse([folder]: [string], flags: PublishFlags): PublishOptions {
+  const destination = destinationFrom(flags);
+  return {
+    folder,
+    destination,
+    write: writeSettingsFrom(flags),
+    store: {
+      ...(flags.createBucket ? { createBucket: true } : {}),
+      ...(flags.multipartThreshold === undefined
+        ? {}
+        : { multipartThreshold: parseSize(flags.multipartThreshold, '--multipart-threshold') }),
+      ...(flags.partSize === undefined ? {} : { minPartSize: parseSize(flags.partSize, '--part-size') }),
+      ...(flags.parts === undefined ? {} : { partConcurrency: parsePositiveInt(flags.parts, '--parts') }),
+    },
+    ...(flags.name === undefined ? {} : { name: flags.name }),
+    ...(flags.description === undefined ? {} : { description: flags.description }),
+    dryRun: flags.dryRun ?? false,
+    adopt: flags.adopt ?? false,
+    gcGraceMs: flags.gcGrace === undefined ? DEFAULT_GC_GRACE_MS : parseDuration(flags.gcGrace, '--gc-grace'),
+    gc: flags.gc,
+    cache: flags.cache,
+    ...(flags.concurrency === undefined
+      ? {}
+      : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
+  };
 }
 
-function describePlan(mode: OutputMode, r: PublishResult): void {
-  for (const c of r.changes) {
-    if (c.kind === 'unchanged') continue;
-    const v = c.kind === 'removed' ? '' : ` (v${c.fromVersion ?? 0} -> v${c.toVersion ?? 1})`;
-    say(mode, `  ${c.kind.padEnd(8)} ${c.name}${v}${c.reasons.length ? `: ${c.reasons.join('; ')}` : ''}`);
+/** The destination's location, write settings and library name (from --config). */
+async function resolveDestination(
+  d: PublishDestination,
+): Promise<{ location: Location; write: WriteSettings; library?: string }> {
+  if (d.kind === 'location') return { location: d.location, write: {} };
+  // Loaded only with --config: the YAML parser is start-up time a plain publish does not need.
+  const { loadConfig } = await import('../../config/load.js');
+  const config = await loadConfig(d.file);
+  const origin = config.origin;
+  return {
+    location: storeLocation({ ...origin, ...d.overrides }),
+    write: storeWriteSettings(origin),
+    library: config.library,
+  };
+}
+
+/** Publish events as progress bars and notes; warnings are kept for the JSON summary. */
+function eventSink(io: CliIo): { onEvent: (e: PublishEvent) => void; warnings: string[]; stop(): void } {
+  const progress = progressRenderer(io);
+  const warnings: string[] = [];
+  const onEvent = (e: PublishEvent): void => {
+    progress.sink(e);
+    if (e.type === 'warning') {
+      warnings.push(`${e.message}${e.input ? ` (${e.input})` : ''}`);
+      io.note(`warning: ${e.message}${e.input ? ` (${e.input})` : ''}`);
+    }
+    if (e.type === 'scan-done') {
+      io.note(
+        `scanned ${e.items} items, ${e.files} files, ${formatBytes(e.bytes)} (hashed ${formatBytes(e.hashedBytes)}, ${e.cachedFiles} files from cache)`,
+      );
+    }
+  };
+  return { onEvent, warnings, stop: () => progress.stop() };
+}
+
+/**
+ * Scans the folder while the destination's state is read, starting large new files' uploads as soon as they
+ * are hashed, then publishes. A wrong destination stops the scan at once; nothing is written before the
+ * state is known (early uploads wait for it).
+ */
+async function scanAndPublish(
+  o: PublishOptions,
+  store: ObjectStore,
+  library: string | undefined,
+  events: { onEvent: (e: PublishEvent) => void },
+): Promise<PublishResult> {
+  const reading = readLibraryState(store);
+  reading.catch(() => undefined); // awaited below; a rejection must not count as unhandled meanwhile
+  const { controller, dispose: stopListening } = abortOnInterrupt();
+  let early: EarlyUploads | undefined;
+  try {
+    // Not for --dry-run, nor over a library another tool wrote, whose files keep their own keys when adopted.
+    early = o.dryRun
+      ? undefined
+      : new EarlyUploads(store, {
+          knownHashes: reading.then((s) =>
+            s.kind === 'foreign'
+              ? undefined
+              : new Set(s.kind === 'claas' ? Object.values(s.snapshot.hashes) : []),
+          ),
+        });
+    const scanning = readFolderSource(o.folder, {
+      cacheFile: o.cache ? undefined : null,
+      onEvent: events.onEvent,
+      signal: controller.signal,
+      ...(early === undefined ? {} : { onFileHashed: (f) => early!.offer(f) }),
+    });
+    scanning.catch(() => undefined);
+    let state: Awaited<typeof reading>;
+    try {
+      state = await reading;
+    } catch (e) {
+      controller.abort(e);
+      await scanning.catch(() => undefined);
+      throw e;
+    }
+    const input = await scanning;
+    const name = o.name ?? library;
+    return await publish(input, {
+      store,
+      state,
+      ...(name === undefined ? {} : { name }),
+      ...(o.description === undefined ? {} : { description: o.description }),
+      dryRun: o.dryRun,
+      adopt: o.adopt,
+      gcGraceMs: o.gcGraceMs,
+      noGc: !o.gc,
+      ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+      onEvent: events.onEvent,
+      signal: controller.signal,
+      ...(early === undefined ? {} : { early }),
+    });
+  } finally {
+    // Early uploads the plan did not take (or all of them, after an error) stop here; an interrupted one
+    // resumes like any other on the next run, and gc removes what no version references.
+    await early?.stop();
+    stopListening();
   }
 }
 
-export function registerPublish(program: Command): void {
-  const cmd = program
-    .command('publish')
-    .description(
-      'publish a folder (subfolders = OVF templates or files; .ova/.iso/other files = items) as a library',
-    )
-    .argument('<folder>', 'source folder')
-    .option('--to <location>', 'destination: file:<path>, a plain path, or s3://bucket/prefix')
-    .option(
-      '--config <file>',
-      'claas.yaml: publish to the origin it names (with its endpoint, region, profile, encryption)',
-    )
-    .option('--name <name>', 'library name (default: the existing library name, else the folder name)')
-    .option('--description <text>', 'library description')
-    .option('--dry-run', 'print the plan and write nothing')
-    .option(
-      '--adopt',
-      'take over a library another tool wrote (e.g. make_vcsp_2018.py), keeping ids and versions',
-    )
-    .option('--gc-grace <duration>', 'keep superseded files this long for subscribers mid-sync', '24h')
-    .option('--no-gc', 'do not delete superseded files after the commit')
-    .option('--no-cache', 'hash every file again instead of trusting the path/size/mtime cache')
-    .option('--concurrency <n>', 'files transferred at once')
-    .option('--create-bucket', 'create the S3 bucket when it does not exist')
-    .option('--multipart-threshold <size>', 'S3: upload files from this size on in parts (default 64MiB)')
-    .option(
-      '--part-size <size>',
-      'S3: smallest part size (default 8MiB; grows with the file so any file fits in 10,000 parts)',
-    )
-    .option('--parts <n>', 'S3: parts in flight per file (default 4)')
-    .option('--storage-class <class>', 'S3 storage class for data files (e.g. STANDARD_IA, ONEZONE_IA)')
-    .option('--sse <mode>', 'server-side encryption: AES256 or aws:kms')
-    .option('--kms-key-id <id>', 'KMS key for --sse aws:kms')
-    .option('--tag <key=value>', 'object tag for data files (repeatable)', collect)
-    .option('--json', 'print a machine-readable summary on stdout')
-    .option('-q, --quiet', 'print nothing but errors');
-  addStoreFlags(cmd);
-  cmd.action(async (folder: string, flags: PublishFlags) => {
-    await runCommand(flags, async (mode) => {
-      const target = await destinationFrom(flags);
-      const loc = target.location;
-      await assertUsableDestination(loc);
-      const store: ObjectStore = await openStore(loc, {
-        write: { ...target.write, ...writeSettingsFrom(flags) },
-        ...(flags.createBucket ? { createBucket: true } : {}),
-        ...(flags.multipartThreshold === undefined
-          ? {}
-          : { multipartThreshold: parseSize(flags.multipartThreshold, '--multipart-threshold') }),
-        ...(flags.partSize === undefined ? {} : { minPartSize: parseSize(flags.partSize, '--part-size') }),
-        ...(flags.parts === undefined ? {} : { partConcurrency: parsePositiveInt(flags.parts, '--parts') }),
-      });
-      // The destination's state is read while the folder is scanned; a wrong destination stops the scan at
-      // once, and nothing is written before the state is known (early uploads wait for it).
-      const reading = readLibraryState(store);
-      reading.catch(() => undefined); // awaited below; a rejection must not count as unhandled meanwhile
-      const progress = progressRenderer(mode);
-      const warnings: string[] = [];
-      const onEvent = (e: PublishEvent): void => {
-        progress.sink(e);
-        if (e.type === 'warning') {
-          warnings.push(`${e.message}${e.input ? ` (${e.input})` : ''}`);
-          note(mode, `warning: ${e.message}${e.input ? ` (${e.input})` : ''}`);
-        }
-        if (e.type === 'scan-done') {
-          note(
-            mode,
-            `scanned ${e.items} items, ${e.files} files, ${formatBytes(e.bytes)} (hashed ${formatBytes(e.hashedBytes)}, ${e.cachedFiles} files from cache)`,
-          );
-        }
-      };
-      const { controller, dispose: stopListening } = abortOnInterrupt();
-      let result: PublishResult;
-      let early: EarlyUploads | undefined;
-      try {
-        // Large new files start uploading as soon as they are hashed (not for --dry-run, nor over a
-        // library another tool wrote, whose files keep their own keys when adopted).
-        early = flags.dryRun
-          ? undefined
-          : new EarlyUploads(store, {
-              knownHashes: reading.then((s) =>
-                s.kind === 'foreign'
-                  ? undefined
-                  : new Set(s.kind === 'claas' ? Object.values(s.snapshot.hashes) : []),
-              ),
-            });
-        const scanning = readFolderSource(folder, {
-          cacheFile: flags.cache ? undefined : null,
-          onEvent,
-          signal: controller.signal,
-          ...(early === undefined ? {} : { onFileHashed: (f) => early!.offer(f) }),
-        });
-        scanning.catch(() => undefined);
-        let state: Awaited<typeof reading>;
-        try {
-          state = await reading;
-        } catch (e) {
-          controller.abort(e);
-          await scanning.catch(() => undefined);
-          throw e;
-        }
-        const input = await scanning;
-        const name = flags.name ?? target.library;
-        result = await publish(input, {
-          store,
-          state,
-          ...(name === undefined ? {} : { name }),
-          ...(flags.description === undefined ? {} : { description: flags.description }),
-          dryRun: flags.dryRun ?? false,
-          adopt: flags.adopt ?? false,
-          gcGraceMs:
-            flags.gcGrace === undefined ? DEFAULT_GC_GRACE_MS : parseDuration(flags.gcGrace, '--gc-grace'),
-          noGc: !flags.gc,
-          ...(flags.concurrency === undefined
-            ? {}
-            : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
-          onEvent,
-          signal: controller.signal,
-          ...(early === undefined ? {} : { early }),
-        });
-      } finally {
-        // Early uploads the plan did not take (or all of them, after an error) stop here; an interrupted
-        // one resumes like any other on the next run, and gc removes what no version references.
-        await early?.stop();
-        progress.stop();
-        stopListening();
-      }
-      if (mode.json) {
-        printJson({ ok: true, ...result, warnings });
-        return 0;
-      }
-      const lib = result.library;
-      if (result.dryRun) {
-        say(mode, `plan for ${result.location} (library "${lib.name}", would be version ${lib.version}):`);
-        describePlan(mode, result);
-        say(
-          mode,
-          `would upload ${result.upload.files} files (${formatBytes(result.upload.bytes)}); nothing was written`,
-        );
-        return 0;
-      }
-      if (!result.committed) {
-        say(
-          mode,
-          `${result.location} is up to date: library "${lib.name}" version ${lib.version}, nothing changed`,
-        );
-        return 0;
-      }
-      describePlan(mode, result);
-      say(
-        mode,
-        `published library "${lib.name}" version ${lib.version}${lib.previousVersion === undefined ? '' : ` (was ${lib.previousVersion})`} to ${result.location}: ` +
-          `uploaded ${result.upload.files} files (${formatBytes(result.upload.bytes)})` +
-          (result.upload.reusedFiles > 0 ? `, ${result.upload.reusedFiles} already there` : '') +
-          (result.upload.resumedFiles > 0
-            ? `, resumed ${result.upload.resumedFiles} interrupted uploads (${result.upload.partsReused} parts kept, ${result.upload.partsSent} sent)`
-            : '') +
-          (result.gc && result.gc.deleted.length > 0
-            ? `, removed ${result.gc.deleted.length} superseded files`
-            : ''),
-      );
-      return 0;
-    });
-  });
+function describePlan(io: CliIo, r: PublishResult): void {
+  for (const c of r.changes) {
+    if (c.kind === 'unchanged') continue;
+    const v = c.kind === 'removed' ? '' : ` (v${c.fromVersion ?? 0} -> v${c.toVersion ?? 1})`;
+    io.say(`  ${c.kind.padEnd(8)} ${c.name}${v}${c.reasons.length ? `: ${c.reasons.join('; ')}` : ''}`);
+  }
 }
+
+function describeResult(io: CliIo, result: PublishResult): void {
+  const lib = result.library;
+  if (result.dryRun) {
+    io.say(`plan for ${result.location} (library "${lib.name}", would be version ${lib.version}):`);
+    describePlan(io, result);
+    io.say(
+      `would upload ${result.upload.files} files (${formatBytes(result.upload.bytes)}); nothing was written`,
+    );
+    return;
+  }
+  if (!result.committed) {
+    io.say(`${result.location} is up to date: library "${lib.name}" version ${lib.version}, nothing changed`);
+    return;
+  }
+  describePlan(io, result);
+  const u = result.upload;
+  io.say(
+    `published library "${lib.name}" version ${lib.version}${lib.previousVersion === undefined ? '' : ` (was ${lib.previousVersion})`} to ${result.location}: ` +
+      `uploaded ${u.files} files (${formatBytes(u.bytes)})` +
+      (u.reusedFiles > 0 ? `, ${u.reusedFiles} already there` : '') +
+      (u.resumedFiles > 0
+        ? `, resumed ${u.resumedFiles} interrupted uploads (${u.partsReused} parts kept, ${u.partsSent} sent)`
+        : '') +
+      (result.gc && result.gc.deleted.length > 0
+        ? `, removed ${result.gc.deleted.length} superseded files`
+        : ''),
+  );
+}
+
+export async function run(o: PublishOptions, io: CliIo): Promise<number> {
+  const target = await resolveDestination(o.destination);
+  await assertUsableDestination(target.location);
+  const store = await openStore(target.location, { write: { ...target.write, ...o.write }, ...o.store });
+  const events = eventSink(io);
+  let result: PublishResult;
+  try {
+    result = await scanAndPublish(o, store, target.library, events);
+  } finally {
+    events.stop();
+  }
+  if (io.json) io.printJson({ ok: true, ...result, warnings: events.warnings });
+  else describeResult(io, result);
+  return 0;
+}
+
+export const verb: Verb<PublishOptions, PublishFlags, [string]> = {
+  name: 'publish',
+  description:
+    'publish a folder (subfolders = OVF templates or files; .ova/.iso/other files = items) as a library',
+  define,
+  parse,
+  run,
+};

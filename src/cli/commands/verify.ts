@@ -1,88 +1,116 @@
 // `claas verify <url-or-location>`: check a library the way a subscribing vCenter would read it.
 
 import type { Command } from 'commander';
+import { EXIT } from '../../errors.js';
 import { openStore } from '../../store/open.js';
+import type { Location } from '../../store/types.js';
 import { HttpLibrarySource, StoreLibrarySource } from '../../subscriber/reader.js';
 import type { LibrarySource } from '../../subscriber/reader.js';
 import { verifyLibrary } from '../../subscriber/verify.js';
-import { locationFrom, parsePositiveInt, readPasswordFile } from '../options.js';
+import { addStoreFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { libJsonUrl, locationFrom, parsePositiveInt, readPasswordFile } from '../options.js';
 import type { StoreFlags } from '../options.js';
-import { formatBytes, printJson, say } from '../output.js';
-import { runCommand } from '../run.js';
-import { addStoreFlags } from './publish.js';
-import { EXIT } from '../../errors.js';
+import { formatBytes } from '../output.js';
+import type { Verb } from '../verb.js';
+
+/** A subscription URL with how to reach it, or a library location. */
+export type VerifyTarget =
+  | { kind: 'url'; url: string; passwordFile?: string; thumbprint?: string; caFile?: string }
+  | { kind: 'location'; location: Location };
+
+export interface VerifyOptions {
+  target: VerifyTarget;
+  deep: boolean;
+  concurrency: number;
+}
 
 interface VerifyFlags extends StoreFlags {
   passwordFile?: string;
   thumbprint?: string;
   caFile?: string;
   deep?: boolean;
-  concurrency?: string;
-  json?: boolean;
-  quiet?: boolean;
+  concurrency: string;
 }
 
-export function libJsonUrl(url: string): string {
-  return /\/lib\.json$/.test(new URL(url).pathname) ? url : `${url.replace(/\/+$/, '')}/lib.json`;
-}
-
-export async function librarySourceFor(target: string, flags: VerifyFlags): Promise<LibrarySource> {
-  if (/^https?:\/\//i.test(target)) {
-    const password = flags.passwordFile ? await readPasswordFile(flags.passwordFile) : undefined;
-    return new HttpLibrarySource(libJsonUrl(target), {
-      ...(password === undefined ? {} : { password }),
-      ...(flags.thumbprint === undefined ? {} : { thumbprint: flags.thumbprint }),
-      ...(flags.caFile === undefined ? {} : { caFile: flags.caFile }),
-    });
-  }
-  return new StoreLibrarySource(await openStore(locationFrom(target, flags)));
-}
-
-export function registerVerify(program: Command): void {
-  const cmd = program
-    .command('verify')
-    .description('read a library as a subscriber does and report every problem that would break a sync')
+export function define(cmd: Command): void {
+  cmd
     .argument('<url-or-location>', 'subscription URL (…/lib.json) or a library location')
     .option('--password-file <file>', 'Basic auth password (user "vcsp") for the URL')
     .option(
       '--thumbprint <sha1>',
-      "pin the server certificate by its SHA-1 thumbprint (vCenter's ssl_thumbprint)",
+      "pin the publisher's certificate by its SHA-1 thumbprint (what vCenter shows as ssl_thumbprint)",
     )
-    .option('--ca-file <pem>', 'trust this CA for HTTPS')
+    .option('--ca-file <pem>', "trust this CA for the publisher's certificate")
     .option('--deep', 'read every file and check its SHA-256')
-    .option('--concurrency <n>', 'files checked at once', '4')
-    .option('--json', 'print the report as JSON on stdout')
-    .option('-q, --quiet', 'print nothing but the verdict');
+    .option('--concurrency <n>', 'files checked at once', '4');
   addStoreFlags(cmd);
-  cmd.action(async (target: string, flags: VerifyFlags) => {
-    await runCommand(flags, async (mode) => {
-      const source = await librarySourceFor(target, flags);
-      const report = await verifyLibrary(source, {
-        deep: flags.deep ?? false,
-        concurrency: parsePositiveInt(flags.concurrency ?? '4', '--concurrency'),
-      });
-      if (mode.json) {
-        printJson(report);
-        return report.ok ? EXIT.OK : EXIT.FAILED;
-      }
-      const errors = report.problems.filter((p) => p.severity === 'error');
-      const warnings = report.problems.filter((p) => p.severity === 'warning');
-      for (const p of report.problems) {
-        say(
-          mode,
-          `${p.severity === 'error' ? 'ERROR  ' : 'warning'} ${p.where}${p.field ? ` ${p.field}` : ''}: ${p.message}`,
-        );
-      }
-      const lib = report.library;
-      const summary =
-        `library "${lib.name}" version ${lib.version}: ${report.items} items, ${report.files} files, ${formatBytes(report.bytes)}` +
-        (flags.deep ? `, ${report.checkedHashes} content hashes checked` : '');
-      process.stdout.write(
-        report.ok
-          ? `OK ${summary}${warnings.length ? ` (${warnings.length} warnings)` : ''}\n`
-          : `FAILED ${summary}: ${errors.length} errors, ${warnings.length} warnings — a subscriber would not sync this library\n`,
-      );
-      return report.ok ? EXIT.OK : EXIT.FAILED;
-    });
+}
+
+export function parse([target]: [string], flags: VerifyFlags): VerifyOptions {
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+  const deep = flags.deep ?? false;
+  if (/^https?:\/\//i.test(target)) {
+    return {
+      target: {
+        kind: 'url',
+        url: libJsonUrl(target),
+        ...(flags.passwordFile === undefined ? {} : { passwordFile: flags.passwordFile }),
+        ...(flags.thumbprint === undefined ? {} : { thumbprint: flags.thumbprint }),
+        ...(flags.caFile === undefined ? {} : { caFile: flags.caFile }),
+      },
+      deep,
+      concurrency,
+    };
+  }
+  return { target: { kind: 'location', location: locationFrom(target, flags) }, deep, concurrency };
+}
+
+async function librarySource(t: VerifyTarget): Promise<LibrarySource> {
+  if (t.kind === 'location') return new StoreLibrarySource(await openStore(t.location));
+  const password = t.passwordFile === undefined ? undefined : await readPasswordFile(t.passwordFile);
+  return new HttpLibrarySource(t.url, {
+    ...(password === undefined ? {} : { password }),
+    ...(t.thumbprint === undefined ? {} : { thumbprint: t.thumbprint }),
+    ...(t.caFile === undefined ? {} : { caFile: t.caFile }),
   });
 }
+
+export async function run(o: VerifyOptions, io: CliIo): Promise<number> {
+  const report = await verifyLibrary(await librarySource(o.target), {
+    deep: o.deep,
+    concurrency: o.concurrency,
+  });
+  const code = report.ok ? EXIT.OK : EXIT.FAILED;
+  if (io.json) {
+    io.printJson(report);
+    return code;
+  }
+  const errors = report.problems.filter((p) => p.severity === 'error');
+  const warnings = report.problems.filter((p) => p.severity === 'warning');
+  for (const p of report.problems) {
+    io.say(
+      `${p.severity === 'error' ? 'ERROR  ' : 'warning'} ${p.where}${p.field ? ` ${p.field}` : ''}: ${p.message}`,
+    );
+  }
+  const lib = report.library;
+  const summary =
+    `library "${lib.name}" version ${lib.version}: ${report.items} items, ${report.files} files, ${formatBytes(report.bytes)}` +
+    (o.deep ? `, ${report.checkedHashes} content hashes checked` : '');
+  // The verdict goes to stdout even with --quiet.
+  io.out(
+    report.ok
+      ? `OK ${summary}${warnings.length ? ` (${warnings.length} warnings)` : ''}\n`
+      : `FAILED ${summary}: ${errors.length} errors, ${warnings.length} warnings — a subscriber would not sync this library\n`,
+  );
+  return code;
+}
+
+export const verb: Verb<VerifyOptions, VerifyFlags, [string]> = {
+  name: 'verify',
+  description: 'read a library as a subscriber does and report every problem that would break a sync',
+  define,
+  parse,
+  run,
+  output: { json: 'print the report as JSON on stdout', quiet: 'print nothing but errors and the verdict' },
+};

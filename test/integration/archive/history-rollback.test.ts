@@ -85,7 +85,7 @@ test(
       publish: { library: { version: number }; committed: boolean; upload: { files: number } };
       files: { name: string; sha256: string }[];
       actor: string;
-    }>(c, ['rollback', 'extra', '--to', '1', '--location', loc, ...s3Args()]);
+    }>(c, ['rollback', 'extra', '--item-version', '1', '--location', loc, ...s3Args()]);
     assert.equal(rb.publish.committed, true);
     assert.equal(rb.publish.library.version, 3);
     assert.equal(rb.toItemVersion, 3);
@@ -179,7 +179,15 @@ test('a retained version survives gc with no grace period and can be rolled back
   );
   const h2 = await claasJson<HistoryJson>(c, ['history', 'extra', '--location', loc, ...s3Args()]);
   assert.equal(h2.versions[0]?.retrievable, false);
-  const refused = await claas(c, ['rollback', 'extra', '--to', '1', '--location', loc, ...s3Args()]);
+  const refused = await claas(c, [
+    'rollback',
+    'extra',
+    '--item-version',
+    '1',
+    '--location',
+    loc,
+    ...s3Args(),
+  ]);
   assert.equal(refused.code, 66, refused.stderr);
   assert.match(refused.stderr, /no longer in/);
   assert.match(refused.stderr, /claas archive retain/);

@@ -78,7 +78,7 @@ test('SSE-KMS with RGW testkey-1: publish, verify --deep, archive, rollback', { 
   const rb = await claasJson<{ publish: { library: { version: number } }; files: { sha256: string }[] }>(c, [
     'rollback',
     'extra',
-    '--to',
+    '--item-version',
     '1',
     '--config',
     config,

@@ -91,7 +91,7 @@ test(
     const passwordFile = join(work, 'serve-password');
     await writeFile(passwordFile, 'vcsp-secret\n', { mode: 0o600 });
     const served = await startCliJson<{ url: string }>(
-      ['serve', origin, '--port', '0', '--password-file', passwordFile, '--no-access-log'],
+      ['serve', origin, '--listen', '127.0.0.1:0', '--password-file', passwordFile, '--no-access-log'],
       env,
     );
     const bucket = await newBucket('claas-import-claas');
@@ -156,7 +156,10 @@ test('import a make_vcsp_2018.py-format library served by claas serve', { skip }
   await fh.close();
   const lib = join(work, 'mv-lib');
   await writeMakeVcspLibrary(src, lib, 'made-by-script');
-  const served = await startCliJson<{ url: string }>(['serve', lib, '--port', '0', '--no-access-log'], env);
+  const served = await startCliJson<{ url: string }>(
+    ['serve', lib, '--listen', '127.0.0.1:0', '--no-access-log'],
+    env,
+  );
   const bucket = await newBucket('claas-import-mv');
   const to = `s3://${bucket}/lib`;
   try {

@@ -63,7 +63,7 @@ function login(): string[] {
     v.user,
     '--password-file',
     join(work, 'vc-password'),
-    '--thumbprint',
+    '--vcenter-thumbprint',
     v.info.thumbprint,
   ];
 }
@@ -173,7 +173,7 @@ test('import vcenter into Ceph, verify --deep, and again with nothing downloaded
       'vcenter',
       '--server',
       v.url,
-      '--thumbprint',
+      '--vcenter-thumbprint',
       v.info.thumbprint,
       '--library',
       libraryName,

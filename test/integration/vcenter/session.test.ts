@@ -59,7 +59,7 @@ test(
       assert.ok(isClaasError(e, 'AUTH'), String(e));
       const err = e as ClaasError;
       assert.ok(err.message.includes(info.thumbprint), err.message);
-      assert.ok(err.hint?.includes(`--thumbprint ${info.thumbprint}`), err.hint);
+      assert.ok(err.hint?.includes(`--vcenter-thumbprint ${info.thumbprint}`), err.hint);
       return true;
     });
   },

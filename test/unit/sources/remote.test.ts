@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { vcenterFingerprint, vcspTypeOf } from '../../../src/sources/vcenter.js';
 import { sameHost } from '../../../src/sources/vcsp-http.js';
 import { parseNetworkMappings } from '../../../src/cli/commands/deploy.js';
-import { parseRollout, storeLibJsonUrl, subscriptionUrlFor } from '../../../src/cli/commands/subscribe.js';
+import {
+  parseRollout,
+  storeLibJsonUrl,
+  subscriptionUrlFor,
+} from '../../../src/cli/commands/subscribe/rollout.js';
 
 test('vCenter item types map to VCSP item types', () => {
   assert.equal(vcspTypeOf('ovf'), 'vcsp.ovf');

@@ -127,7 +127,7 @@ test(
         assert.ok(isClaasError(e, 'AUTH'));
         const err = e as ClaasError;
         assert.ok(err.message.includes(fake.thumbprint), err.message);
-        assert.ok(err.hint?.includes(`--thumbprint ${fake.thumbprint}`));
+        assert.ok(err.hint?.includes(`--vcenter-thumbprint ${fake.thumbprint}`));
         return true;
       });
       const wrong = fake.thumbprint.replace(/^../, fake.thumbprint.startsWith('00') ? '11' : '00');

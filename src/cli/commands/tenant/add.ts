@@ -1,0 +1,54 @@
+// `claas tenant add <name> --library <library>`: a new tenant of the gateway with a generated password,
+// printed once and stored only as a scrypt hash.
+
+import type { Command } from 'commander';
+import { addTenant } from '../../../gateway/multi/tenants.js';
+import type { CliIo } from '../../io.js';
+import type { Verb } from '../../verb.js';
+import {
+  NEW_PASSWORD_QUIET,
+  addGatewayFlags,
+  addLibraryFlag,
+  checkGrants,
+  context,
+  gatewayRef,
+  showSecret,
+} from './shared.js';
+import type { GatewayFlags, GatewayRef } from './shared.js';
+
+export interface TenantAddOptions {
+  gateway: GatewayRef;
+  name: string;
+  libraries: string[];
+}
+
+interface AddFlags extends GatewayFlags {
+  library: string[];
+}
+
+export function define(cmd: Command): void {
+  cmd.argument('<name>', 'tenant name');
+  addLibraryFlag(cmd);
+  addGatewayFlags(cmd);
+}
+
+export function parse([name]: [string], flags: AddFlags): TenantAddOptions {
+  return { gateway: gatewayRef(flags), name, libraries: flags.library };
+}
+
+export async function run(o: TenantAddOptions, io: CliIo): Promise<number> {
+  const ctx = await context(o.gateway);
+  checkGrants(ctx, o.libraries);
+  const { tenant, password } = await addTenant(ctx.file, o.name, o.libraries);
+  showSecret(io, ctx, tenant, password, 'added');
+  return 0;
+}
+
+export const verb: Verb<TenantAddOptions, AddFlags, [string]> = {
+  name: 'add',
+  description: 'add a tenant; prints its generated password once',
+  define,
+  parse,
+  run,
+  output: { quiet: NEW_PASSWORD_QUIET },
+};
