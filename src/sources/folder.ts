@@ -18,6 +18,8 @@ export interface FolderSourceOptions {
   signal?: AbortSignal;
   /** Each file hashed now (not from the cache), as soon as its hash is known (early uploads). */
   onFileHashed?: ScanOptions['onFileHashed'];
+  /** Publish the targets of symbolic links that lead out of the folder (refused by default). */
+  followSymlinks?: boolean;
 }
 
 export async function readFolderSource(
@@ -50,6 +52,7 @@ export async function readFolderSource(
     onProgress: (p) => onEvent({ type: 'hash-progress', path: p.path, bytes: p.bytes, total: p.total }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onFileHashed === undefined ? {} : { onFileHashed: options.onFileHashed }),
+    ...(options.followSymlinks === true ? { followSymlinks: true } : {}),
   });
   await cache?.save();
   for (const w of scan.warnings) onEvent({ type: 'warning', message: w.message, input: w.input });

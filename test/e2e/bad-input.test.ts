@@ -109,6 +109,15 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'symbolic link to a file outside the source folder',
+    async make(src, dir) {
+      await writeFile(join(dir, 'private.key'), 'NOT FOR PUBLISHING');
+      await mkdir(join(src, 'files'));
+      await symlink(join(dir, 'private.key'), join(src, 'files', 'leak.txt'));
+      return 'leak.txt is a symbolic link to';
+    },
+  },
+  {
     name: 'destination that is a file',
     async make() {
       return 'is a file';
@@ -165,3 +174,21 @@ for (const c of cases) {
     });
   });
 }
+
+test('--follow-symlinks publishes what a link outside the source folder points to', async () => {
+  await withTempDir(async (dir) => {
+    const env = isolatedEnv(dir);
+    const src = join(dir, 'source');
+    await mkdir(join(src, 'files'), { recursive: true });
+    await writeFile(join(dir, 'shared.txt'), 'shared bytes');
+    await symlink(join(dir, 'shared.txt'), join(src, 'files', 'shared.txt'));
+    const lib = join(dir, 'library');
+    const refused = await runCli(['publish', src, '--to', lib], { env });
+    assert.notEqual(refused.code, 0);
+    const r = await runCli(['publish', src, '--to', lib, '--follow-symlinks'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const published = Object.keys(await treeDigest(lib)).find((k) => k.endsWith('/shared.txt'));
+    assert.ok(published !== undefined, 'the link target is published');
+    assert.equal(await readFile(join(lib, published), 'utf8'), 'shared bytes');
+  });
+});

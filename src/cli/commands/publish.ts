@@ -37,6 +37,7 @@ interface PublishFlags extends StoreFlags {
   gcGrace: string;
   gc: boolean;
   cache: boolean;
+  followSymlinks?: boolean;
   concurrency?: string;
   createBucket?: boolean;
   multipartThreshold?: string;
@@ -127,6 +128,7 @@ export function registerPublish(program: Command): void {
     .option('--gc-grace <duration>', 'keep superseded files this long for subscribers mid-sync', '24h')
     .option('--no-gc', 'do not delete superseded files after the commit')
     .option('--no-cache', 'hash every file again instead of trusting the path/size/mtime cache')
+    .option('--follow-symlinks', 'publish what symbolic links point to even outside the source folder')
     .option('--concurrency <n>', 'files transferred at once')
     .option('--create-bucket', 'create the S3 bucket when it does not exist')
     .option('--multipart-threshold <size>', 'S3: upload files from this size on in parts (default 64MiB)')
@@ -195,6 +197,7 @@ export function registerPublish(program: Command): void {
           onEvent,
           signal: controller.signal,
           ...(early === undefined ? {} : { onFileHashed: (f) => early!.offer(f) }),
+          ...(flags.followSymlinks === true ? { followSymlinks: true } : {}),
         });
         scanning.catch(() => undefined);
         let state: Awaited<typeof reading>;
