@@ -74,7 +74,15 @@ export function parseConfig(text: string, file: string): ClaasConfig {
       SECRET_HINT,
     );
 
-  const data = source.data();
+  const built = source.data();
+  if ('issue' in built) {
+    throw new ConfigError(
+      file,
+      [built.issue],
+      'Write the values out instead of aliasing aliases: claas.yaml needs few aliases (*name), if any.',
+    );
+  }
+  const data = built.value;
   if (data === null || data === undefined) {
     throw new ConfigError(file, [{ path: [], message: 'the file is empty', line: 1, col: 1 }], CONFIG_HINT);
   }
