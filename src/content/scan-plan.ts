@@ -9,7 +9,7 @@ import type { Dirent } from 'node:fs';
 import { ClaasError, badInput } from '../errors.js';
 import type { ItemType } from '../vcsp/types.js';
 import { fsError } from './fs-errors.js';
-import { compareNames, extensionOf, unsafeItemNameReason, unsafeSegmentReason } from './names.js';
+import { compareNames, extensionOf, notUtf8, unsafeItemNameReason, unsafeSegmentReason } from './names.js';
 import { checkOvaLayout, readOvaLayout, type OvaLayout } from './ova.js';
 import { checkOvfReferences, loadOvfDescriptor, type AvailableFile } from './ovf-item.js';
 import type { ContentWarning } from './types.js';
@@ -101,6 +101,28 @@ async function checkLinkTarget(path: string, name: string, scope: ScanScope): Pr
 }
 
 /**
+ * Refuses a name in dir that is not valid UTF-8: Node reads it with U+FFFD in place of the bad bytes, and
+ * that name opens nothing ("does not exist" would be the wrong answer).
+ */
+async function refuseNonUtf8Names(dir: string): Promise<void> {
+  let raw: Buffer[];
+  try {
+    raw = await readdir(dir, { encoding: 'buffer' });
+  } catch (e) {
+    throw fsError(e, dir, 'list');
+  }
+  for (const name of raw) {
+    const shown = notUtf8(name);
+    if (shown === undefined || skipped(name.toString('utf8'))) continue;
+    throw badInput(
+      `the name "${shown}" in ${dir} is not valid UTF-8, so it cannot be published (nor opened by that name)`,
+      join(dir, name.toString('utf8')),
+      'rename it to a UTF-8 name (for example: convmv -f latin1 -t utf-8 --notest <name>), or move it out of the source folder',
+    );
+  }
+}
+
+/**
  * Lists dir (sorted, hidden and metadata entries left out), following symbolic links to files within the
  * source folder (or anywhere, with followSymlinks).
  */
@@ -111,6 +133,7 @@ async function listEntries(dir: string, warnings: ContentWarning[], scope: ScanS
   } catch (e) {
     throw fsError(e, dir, 'list');
   }
+  if (dirents.some((d) => d.name.includes('\ufffd'))) await refuseNonUtf8Names(dir);
   dirents.sort((a, b) => compareNames(a.name, b.name));
   // Entries are examined in parallel (a folder of 500 files is 1,000 file system calls) and kept in order.
   const examined = await mapLimited(

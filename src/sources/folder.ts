@@ -31,6 +31,17 @@ export async function readFolderSource(
   try {
     st = await stat(folder);
   } catch {
+    if (folder.includes('\ufffd')) {
+      // Node decodes arguments as UTF-8: other bytes arrive as U+FFFD, and such a path opens nothing.
+      throw new ClaasError(
+        'BAD_INPUT',
+        `the source folder path ${folder} is not valid UTF-8 (\ufffd marks the bytes)`,
+        {
+          input: folder,
+          hint: 'rename the folder to a UTF-8 name (for example: convmv -f latin1 -t utf-8 --notest <name>), or give the path of a symbolic link with a UTF-8 name that points to it',
+        },
+      );
+    }
     throw new ClaasError('NOT_FOUND', `source folder ${folder} does not exist`, {
       input: folder,
       hint: 'check the path',

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { writeSampleSource, ovfDescriptor } from '../../src/demo/samples.js';
-import { runCli, withTempDir, isolatedEnv, treeDigest } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, cliEnv, runCli, withTempDir, isolatedEnv, treeDigest } from '../helpers/cli.js';
 
 async function makeOva(path: string, members: { name: string; data: Buffer }[]): Promise<void> {
   const pack = tar.pack();
@@ -118,6 +119,15 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'folder name that is not valid UTF-8',
+    async make(src) {
+      const latin1 = Buffer.concat([Buffer.from(join(src, 'caf')), Buffer.from([0xe9])]);
+      await mkdir(latin1);
+      await writeFile(Buffer.concat([latin1, Buffer.from('/menu.txt')]), 'x');
+      return 'the name "caf\\xe9" in';
+    },
+  },
+  {
     name: 'destination that is a file',
     async make() {
       return 'is a file';
@@ -190,5 +200,48 @@ test('--follow-symlinks publishes what a link outside the source folder points t
     const published = Object.keys(await treeDigest(lib)).find((k) => k.endsWith('/shared.txt'));
     assert.ok(published !== undefined, 'the link target is published');
     assert.equal(await readFile(join(lib, published), 'utf8'), 'shared bytes');
+  });
+});
+
+test('a YAML alias bomb in claas.yaml is a configuration error naming the file, not "a bug in claas"', async () => {
+  await withTempDir(async (dir) => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [prev, name] of [...'abcdef'].map((c, i) => [c, 'bcdefg'[i]!])) {
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const file = join(dir, 'claas.yaml');
+    await writeFile(file, `library: templates\n${levels.join('\n')}\n`);
+    for (const args of [
+      ['status', '--config', file],
+      ['publish', dir, '--config', file],
+    ]) {
+      const r = await runCli(args, { env: isolatedEnv(dir) });
+      assert.equal(r.code, 65, `${args[0]}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: YAML aliases`, 'm'),
+      );
+      assert.doesNotMatch(r.stderr, /unexpected failure|bug in claas/);
+    }
+  });
+});
+
+test('a source folder path that is not valid UTF-8 is named as such, not as missing', async () => {
+  await withTempDir(async (dir) => {
+    const raw = Buffer.concat([Buffer.from(join(dir, 'sr')), Buffer.from([0xff]), Buffer.from('c')]);
+    await mkdir(raw);
+    await writeFile(Buffer.concat([raw, Buffer.from('/f.txt')]), 'x');
+    // Node passes arguments on as UTF-8: the raw byte goes through a shell's printf.
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        `exec "${process.execPath}" "${CLI}" publish "$(printf '${join(dir, 'sr')}\\377c')" --to "${join(dir, 'lib')}"`,
+      ],
+      { env: cliEnv(isolatedEnv(dir)), encoding: 'utf8' },
+    );
+    assert.equal(r.status, 65, r.stderr);
+    assert.match(r.stderr, /is not valid UTF-8/);
+    assert.doesNotMatch(r.stderr, /does not exist/);
   });
 });

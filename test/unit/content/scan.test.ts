@@ -250,6 +250,35 @@ describe('scanSource', () => {
     }
   });
 
+  it('says that a name is not valid UTF-8 instead of "does not exist"', async () => {
+    await put('good/a.txt', 'x');
+    const latin1 = Buffer.concat([Buffer.from(join(dir, 'caf')), Buffer.from([0xe9])]);
+    await mkdir(latin1);
+    await writeFile(Buffer.concat([latin1, Buffer.from('/menu.txt')]), 'x');
+    const e = await assertClaasError(
+      () => scanSource(dir),
+      'BAD_INPUT',
+      join(dir, 'caf'),
+      /the name "caf\\xe9" in .* is not valid UTF-8/,
+    );
+    assert.match(e.hint ?? '', /rename it to a UTF-8 name/);
+    await rm(latin1, { recursive: true });
+    // Inside an item folder too; a hidden entry is skipped as ever.
+    await writeFile(Buffer.concat([Buffer.from(join(dir, 'good', 'b')), Buffer.from([0xff, 0x41])]), 'x');
+    await assertClaasError(
+      () => scanSource(dir),
+      'BAD_INPUT',
+      join(dir, 'good'),
+      /"b\\xffA" .* not valid UTF-8/,
+    );
+    await rm(Buffer.concat([Buffer.from(join(dir, 'good', 'b')), Buffer.from([0xff, 0x41])]));
+    await writeFile(Buffer.concat([Buffer.from(join(dir, 'good', '.b')), Buffer.from([0xff])]), 'x');
+    assert.deepEqual(
+      (await scanSource(dir)).items.map((i) => i.name),
+      ['good'],
+    );
+  });
+
   it('stops when aborted', async () => {
     await put('a/a.bin', random(10));
     const ctrl = new AbortController();
