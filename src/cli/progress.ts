@@ -4,10 +4,11 @@
 import { createRequire } from 'node:module';
 import type CliProgress from 'cli-progress';
 import type { PublishEvent, EventSink } from '../publish/events.js';
-import { formatBytes, type OutputMode } from './output.js';
+import { formatBytes, printable, type OutputMode } from './output.js';
 
+/** A key as a bar label: item/file, at most 40 characters, control characters escaped. */
 function shortKey(key: string): string {
-  const parts = key.split('/');
+  const parts = printable(key).split('/');
   const name = parts[parts.length - 1] ?? key;
   const item = parts[0] ?? '';
   const label = parts.length > 1 ? `${item}/${name}` : name;

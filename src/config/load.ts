@@ -32,6 +32,11 @@ export class ConfigError extends ClaasError {
     this.file = file;
     this.issues = issues;
   }
+
+  /** One line per problem (a field name in the file may hold a newline: it must not start a line). */
+  override messageLines(): string[] {
+    return this.issues.map((i) => formatIssue(this.file, i));
+  }
 }
 
 /** Reads and checks a claas.yaml. Relative paths inside it are resolved against its folder. */

@@ -138,7 +138,7 @@ async function applyPlanned(
     mode,
     `replication of library "${result.library}" (${result.plan.source.bucket}/${result.plan.source.prefix}):`,
   );
-  for (const c of changes) say(mode, changeLine(c));
+  for (const c of changes) say(mode, changeLine(c).split('\n'));
   if (result.plan.zoneReplicas.length > 0) {
     for (const z of result.plan.zoneReplicas) say(mode, `  = zone replica  ${z.replica}: ${z.reason}`);
   }
@@ -171,7 +171,7 @@ async function applyPlanned(
   }
   const applied = await applySteps(steps, {
     onStep: (c) => {
-      if (c.outcome !== 'unchanged') say(mode, changeLine(c));
+      if (c.outcome !== 'unchanged') say(mode, changeLine(c).split('\n'));
     },
   });
   const failed = applied.find((c) => c.outcome === 'failed');

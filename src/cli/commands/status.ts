@@ -152,7 +152,7 @@ function print(mode: OutputMode, report: StatusReport, ndjson: boolean): void {
     process.stdout.write(ndjson ? `${JSON.stringify(report)}\n` : `${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  say(mode, renderStatus(report));
+  say(mode, renderStatus(report).split('\n'));
 }
 
 async function watch(

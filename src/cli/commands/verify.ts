@@ -7,7 +7,7 @@ import type { LibrarySource } from '../../subscriber/reader.js';
 import { verifyLibrary } from '../../subscriber/verify.js';
 import { locationFrom, parsePositiveInt, readPasswordFile } from '../options.js';
 import type { StoreFlags } from '../options.js';
-import { formatBytes, printJson, say } from '../output.js';
+import { formatBytes, printJson, say, sayResult } from '../output.js';
 import { runCommand } from '../run.js';
 import { addStoreFlags } from './publish.js';
 import { EXIT } from '../../errors.js';
@@ -77,10 +77,11 @@ export function registerVerify(program: Command): void {
       const summary =
         `library "${lib.name}" version ${lib.version}: ${report.items} items, ${report.files} files, ${formatBytes(report.bytes)}` +
         (flags.deep ? `, ${report.checkedHashes} content hashes checked` : '');
-      process.stdout.write(
+      sayResult(
+        mode,
         report.ok
-          ? `OK ${summary}${warnings.length ? ` (${warnings.length} warnings)` : ''}\n`
-          : `FAILED ${summary}: ${errors.length} errors, ${warnings.length} warnings — a subscriber would not sync this library\n`,
+          ? `OK ${summary}${warnings.length ? ` (${warnings.length} warnings)` : ''}`
+          : `FAILED ${summary}: ${errors.length} errors, ${warnings.length} warnings — a subscriber would not sync this library`,
       );
       return report.ok ? EXIT.OK : EXIT.FAILED;
     });
