@@ -1,7 +1,8 @@
 // Option parsing shared by commands: durations, password files, locations with S3 flags.
 
-import { readFile } from 'node:fs/promises';
-import { badInput, ClaasError } from '../errors.js';
+import { badInput } from '../errors.js';
+import { readPasswordFile as readSecret } from '../util/password-file.js';
+import { warn } from './output.js';
 import { locationDefaults, parseLocation } from '../store/location.js';
 import type { Location, WriteSettings } from '../store/types.js';
 
@@ -31,21 +32,14 @@ export function parsePositiveInt(text: string, flag: string): number {
   return n;
 }
 
-/** Reads a secret from a file (first line, trailing newline removed). Never echoes it. */
+/**
+ * Reads a secret from a file (first line, trailing newline removed). Never echoes it; warns on stderr when
+ * the file is readable by group or others.
+ */
 export async function readPasswordFile(path: string, flag = '--password-file'): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ClaasError('BAD_INPUT', `cannot read the password file given to ${flag}`, {
-      input: path,
-      hint: `create it with the password on the first line (chmod 600); ${(e as NodeJS.ErrnoException).code ?? ''}`.trim(),
-    });
-  }
-  const pw = text.split(/\r?\n/)[0] ?? '';
-  if (pw.length === 0)
-    throw badInput(`the password file given to ${flag} is empty`, path, 'put the password on its first line');
-  return pw;
+  const { password, warning } = await readSecret(path, `the password file given to ${flag}`);
+  if (warning !== undefined) warn(warning);
+  return password;
 }
 
 export interface StoreFlags {

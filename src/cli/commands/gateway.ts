@@ -26,7 +26,7 @@ import { readTenants } from '../../gateway/multi/tenants.js';
 import { VCSP_USER } from '../../vcsp/basic-auth.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { collect, parseDuration, parseSize } from '../options.js';
-import { printJson, say } from '../output.js';
+import { printJson, say, warn } from '../output.js';
 import { runCommand } from '../run.js';
 
 interface GatewayFlags {
@@ -176,7 +176,7 @@ export function registerGateway(program: Command): void {
         const tls = await loadTls(tlsFrom, settings, host);
         const tenantsFile = () => settings.tenantsFile;
         const tenants = await readTenants(tenantsFile());
-        const adminPassword = await readAdminPassword(settings.gateway);
+        const adminPassword = await readAdminPassword(settings.gateway, warn);
         const libraries: GatewayLibrary[] = await openGatewayLibraries(settings);
         const log = pino(
           {
@@ -283,7 +283,7 @@ export function registerGateway(program: Command): void {
             try {
               const next = await loadGatewaySettings(paths);
               const nextTenants = await readTenants(next.tenantsFile);
-              const nextAdmin = await readAdminPassword(next.gateway);
+              const nextAdmin = await readAdminPassword(next.gateway, (m) => log.warn({}, m));
               const nextTls =
                 tlsFrom?.kind === 'files'
                   ? await loadTls(tlsSource(flags, next.gateway), next, host)
