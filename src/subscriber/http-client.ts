@@ -1,6 +1,5 @@
 // The subscriber's HTTP(S) client, behaving like vCenter's: Basic auth as user "vcsp" (sent only to the
-// library's own origin), redirects within the library's host only (refused before connecting elsewhere),
-// VCSP v1 "busy" 503 polling, and TLS trusted by a CA or pinned by the
+// library's own origin), redirects, VCSP v1 "busy" 503 polling, and TLS trusted by a CA or pinned by the
 // certificate's SHA-1 thumbprint. Built on node:http/https because fetch cannot take a pinning agent.
 
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
@@ -45,7 +44,8 @@ const TLS_HINT =
   '`openssl x509 -noout -fingerprint -sha1`), or trust its CA with --ca-file <pem>.';
 
 /**
- * True when a redirect target may be followed: the library's own origin, or its host name upgraded from
+ * True when a redirect target may be followed (checked before connecting there, so that a publisher cannot
+ * make claas probe other hosts or ports): the library's own origin, or its host name upgraded from
  * http to https (any port). Another host, another port over the same scheme, and a downgrade from https
  * to http are refused.
  */
