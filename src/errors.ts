@@ -35,6 +35,11 @@ export class ClaasError extends Error {
     this.hint = options.hint;
   }
 
+  /** The message as the lines it is made of: one, unless a subclass lists several problems. */
+  messageLines(): string[] {
+    return [this.message];
+  }
+
   /** A JSON-safe view for --json output. */
   toJSON(): { code: ErrorCode; message: string; input?: string; hint?: string } {
     return {

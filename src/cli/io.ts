@@ -1,6 +1,9 @@
 // The output sink every command writes through: stdout and stderr, the --json and --quiet modes, and the
 // terminal progress displays draw on. A command's run gets one as an argument, so a test can run the command
-// in-process and read what it printed.
+// in-process and read what it printed. Lines for people and JSON pass through printable.ts: names from
+// folders, stores and remote libraries never reach the terminal with raw control characters.
+
+import { printable, printableLines, terminalSafeJson } from './printable.js';
 
 /** Where text goes: process.stdout / process.stderr, or a buffer in a test. */
 export interface Writer {
@@ -22,10 +25,17 @@ export interface CliIo extends OutputMode {
   out(text: string): void;
   /** Text on stderr as it is, whatever the mode. */
   err(text: string): void;
-  /** A line for people on stdout; suppressed by --json (stdout carries the JSON) and --quiet. */
-  say(line: string): void;
-  /** A status line on stderr (does not mix with stdout pipes); suppressed by --quiet. */
-  note(line: string): void;
+  /**
+   * A line for people on stdout (a string is one line: a newline in it is escaped; give several lines as
+   * an array); suppressed by --json (stdout carries the JSON) and --quiet.
+   */
+  say(text: string | readonly string[]): void;
+  /** A result line on stdout that --quiet keeps (a verdict), unless stdout carries JSON. */
+  result(line: string): void;
+  /** A status line (or lines, as an array) on stderr (does not mix with stdout pipes); suppressed by --quiet. */
+  note(text: string | readonly string[]): void;
+  /** A warning on stderr that even --quiet shows (a security problem the user must hear about). */
+  warn(line: string): void;
   /** The JSON document on stdout, indented. */
   printJson(doc: unknown): void;
   /** One JSON document on one line of stdout (a round of --watch). */
@@ -45,14 +55,18 @@ export function createIo(
     quiet: mode.quiet,
     out: (text) => void stdout.write(text),
     err: (text) => void stderr.write(text),
-    say: (line) => {
-      if (!mode.json && !mode.quiet) stdout.write(`${line}\n`);
+    say: (text) => {
+      if (!mode.json && !mode.quiet) stdout.write(`${printableLines(text)}\n`);
     },
-    note: (line) => {
-      if (!mode.quiet) stderr.write(`${line}\n`);
+    result: (line) => {
+      if (!mode.json) stdout.write(`${printable(line)}\n`);
     },
-    printJson: (doc) => void stdout.write(`${JSON.stringify(doc, null, 2)}\n`),
-    printJsonLine: (doc) => void stdout.write(`${JSON.stringify(doc)}\n`),
+    note: (text) => {
+      if (!mode.quiet) stderr.write(`${printableLines(text)}\n`);
+    },
+    warn: (line) => void stderr.write(`warning: ${printable(line)}\n`),
+    printJson: (doc) => void stdout.write(`${terminalSafeJson(JSON.stringify(doc, null, 2))}\n`),
+    printJsonLine: (doc) => void stdout.write(`${terminalSafeJson(JSON.stringify(doc))}\n`),
     terminal: () =>
       mode.json || mode.quiet || stderr.isTTY !== true ? undefined : (stderr as NodeJS.WriteStream),
   };

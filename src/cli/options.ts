@@ -1,8 +1,10 @@
 // Flag values shared by commands, parsed: durations, sizes, counts, password files, locations with their S3
 // flags, write settings, library URLs.
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { badInput, ClaasError } from '../errors.js';
+import { readPasswordFile as readSecret } from '../util/password-file.js';
+import { printable } from './printable.js';
 import { locationDefaults, parseLocation } from '../store/location.js';
 import type { Location, WriteSettings } from '../store/types.js';
 import type { TargetFlags } from '../archive/target.js';
@@ -33,21 +35,18 @@ export function parsePositiveInt(text: string, flag: string): number {
   return n;
 }
 
-/** Reads a secret from a file (first line, trailing newline removed). Never echoes it. */
-export async function readPasswordFile(path: string, flag = '--password-file'): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ClaasError('BAD_INPUT', `cannot read the password file given to ${flag}`, {
-      input: path,
-      hint: `create it with the password on the first line (chmod 600); ${(e as NodeJS.ErrnoException).code ?? ''}`.trim(),
-    });
-  }
-  const pw = text.split(/\r?\n/)[0] ?? '';
-  if (pw.length === 0)
-    throw badInput(`the password file given to ${flag} is empty`, path, 'put the password on its first line');
-  return pw;
+/**
+ * Reads a secret from a file (first line, trailing newline removed). Never echoes it; warns (as ssh does)
+ * when the file is readable by group or others: through `warn` (a command's io.warn), else on stderr.
+ */
+export async function readPasswordFile(
+  path: string,
+  flag = '--password-file',
+  warn: (line: string) => void = (line) => void process.stderr.write(`warning: ${printable(line)}\n`),
+): Promise<string> {
+  const { password, warning } = await readSecret(path, `the password file given to ${flag}`);
+  if (warning !== undefined) warn(warning);
+  return password;
 }
 
 export interface StoreFlags {

@@ -3,16 +3,18 @@
 
 import { ClaasError, exitCodeFor } from '../errors.js';
 import type { CliIo } from './io.js';
+import { printable } from './printable.js';
 
 export function renderError(e: unknown): string {
   if (e instanceof ClaasError) {
-    const lines = [`error: ${e.message}`];
-    if (e.input !== undefined && !e.message.includes(e.input)) lines.push(`  input: ${e.input}`);
-    if (e.hint !== undefined) lines.push(`  fix:   ${e.hint}`);
+    // One line per problem the error lists (a configuration error, several); no other line break.
+    const lines = [`error: ${e.messageLines().map(printable).join('\n')}`];
+    if (e.input !== undefined && !e.message.includes(e.input)) lines.push(`  input: ${printable(e.input)}`);
+    if (e.hint !== undefined) lines.push(`  fix:   ${printable(e.hint)}`);
     return lines.join('\n');
   }
   const err = e as Error;
-  return `error: unexpected failure: ${err?.message ?? String(e)}\n  fix:   this is a bug in claas; please report it with the command you ran`;
+  return `error: unexpected failure: ${printable(err?.message ?? String(e))}\n  fix:   this is a bug in claas; please report it with the command you ran`;
 }
 
 /** An error as a JSON value (`error` of a --json document). */

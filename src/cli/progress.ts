@@ -3,12 +3,14 @@
 
 import { createRequire } from 'node:module';
 import type CliProgress from 'cli-progress';
+import { printable } from './printable.js';
 import type { PublishEvent, EventSink } from '../publish/events.js';
 import type { CliIo } from './io.js';
 import { formatBytes } from './output.js';
 
+/** A key as a bar label: item/file, control characters escaped. */
 function shortKey(key: string): string {
-  const parts = key.split('/');
+  const parts = printable(key).split('/');
   const name = parts[parts.length - 1] ?? key;
   const item = parts[0] ?? '';
   const label = parts.length > 1 ? `${item}/${name}` : name;

@@ -32,6 +32,11 @@ export class ConfigError extends ClaasError {
     this.file = file;
     this.issues = issues;
   }
+
+  /** One line per problem (a field name in the file may hold a newline: it must not start a line). */
+  override messageLines(): string[] {
+    return this.issues.map((i) => formatIssue(this.file, i));
+  }
 }
 
 /** Reads and checks a claas.yaml. Relative paths inside it are resolved against its folder. */
@@ -74,7 +79,15 @@ export function parseConfig(text: string, file: string): ClaasConfig {
       SECRET_HINT,
     );
 
-  const data = source.data();
+  const built = source.data();
+  if ('issue' in built) {
+    throw new ConfigError(
+      file,
+      [built.issue],
+      'Write the values out instead of aliasing aliases: claas.yaml needs few aliases (*name), if any.',
+    );
+  }
+  const data = built.value;
   if (data === null || data === undefined) {
     throw new ConfigError(file, [{ path: [], message: 'the file is empty', line: 1, col: 1 }], CONFIG_HINT);
   }

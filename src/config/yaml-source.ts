@@ -2,10 +2,13 @@
 // (a field path like replicas[0].mode) can be reported at its line and column. YAML syntax errors are
 // reported the same way, without the source text they concern (it could hold a secret).
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 
 export type FieldPath = ReadonlyArray<string | number>;
+
+/** Alias expansion allowed when turning YAML into data (the yaml package's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
 
 /** Which part of a field a problem concerns: its value, its key, or the mapping that should hold it. */
 export type Anchor = 'value' | 'key' | 'parent';
@@ -66,9 +69,32 @@ export class YamlSource {
     }));
   }
 
-  /** The data (plain JS values); call only when syntaxIssues() is empty. */
-  data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+  /**
+   * The data (plain JS values), or the problem that keeps it from being built: aliases of aliases that
+   * would expand exponentially (a "billion laughs" file). Call only when syntaxIssues() is empty.
+   */
+  data(): { value: unknown } | { issue: ConfigIssue } {
+    try {
+      return { value: this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch (e) {
+      if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+      let offset = 0;
+      visit(this.doc, {
+        Alias(_key, node) {
+          offset = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+      return {
+        issue: {
+          path: [],
+          message:
+            `YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies of anchored values, ` +
+            'the pattern of a resource-exhaustion ("billion laughs") file; refused',
+          ...this.lines.linePos(offset),
+        },
+      };
+    }
   }
 
   locate(pending: PendingIssue): ConfigIssue {

@@ -38,3 +38,36 @@ export function extensionOf(name: string): string {
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A file name's bytes as a message shows them when they are not valid UTF-8 (each byte that is not part of
+ * a valid character as \xNN, e.g. "caf\xe9" for Latin-1), or undefined when they are valid UTF-8. Node
+ * decodes such names with U+FFFD in place of the bad bytes, so the name it returns opens nothing.
+ */
+export function notUtf8(raw: Uint8Array): string | undefined {
+  try {
+    strictUtf8.decode(raw);
+    return undefined;
+  } catch {
+    // shown below
+  }
+  let out = '';
+  for (let i = 0; i < raw.length;) {
+    const b = raw[i]!;
+    const size = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 ? 4 : 0;
+    if (size > 0 && i + size <= raw.length) {
+      try {
+        out += strictUtf8.decode(raw.subarray(i, i + size));
+        i += size;
+        continue;
+      } catch {
+        // not a valid character: the lead byte is shown as is
+      }
+    }
+    out += `\\x${b.toString(16).padStart(2, '0')}`;
+    i += 1;
+  }
+  return out;
+}

@@ -2,14 +2,14 @@
 // and checks names, OVA layouts and OVF references before any byte is hashed (so bad input fails fast).
 
 import { mapLimited } from '../util/pool.js';
-import { access, readdir, stat } from 'node:fs/promises';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Dirent } from 'node:fs';
 import { ClaasError, badInput } from '../errors.js';
 import type { ItemType } from '../vcsp/types.js';
 import { fsError } from './fs-errors.js';
-import { compareNames, extensionOf, unsafeItemNameReason, unsafeSegmentReason } from './names.js';
+import { compareNames, extensionOf, notUtf8, unsafeItemNameReason, unsafeSegmentReason } from './names.js';
 import { checkOvaLayout, readOvaLayout, type OvaLayout } from './ova.js';
 import { checkOvfReferences, loadOvfDescriptor, type AvailableFile } from './ovf-item.js';
 import type { ContentWarning } from './types.js';
@@ -35,6 +35,14 @@ export type ItemPlan =
     }
   | { kind: 'ova'; name: string; sourcePath: string; layout: OvaLayout; descriptorName: string };
 
+export interface PlanOptions {
+  /**
+   * Publish what a symbolic link points to even when it lies outside the source folder (by default such a
+   * link is refused: a link must not publish a file its author did not put in the folder).
+   */
+  followSymlinks?: boolean;
+}
+
 export interface SourcePlan {
   plans: ItemPlan[];
   warnings: ContentWarning[];
@@ -42,6 +50,13 @@ export interface SourcePlan {
 
 /** Library metadata a make_vcsp-style tree holds next to the content: never content itself. */
 const METADATA_FILES = new Set(['item.json', 'lib.json', 'items.json']);
+
+/** What every listing of one scan needs to know. */
+interface ScanScope {
+  /** The source folder with its links resolved. */
+  realRoot: string;
+  followSymlinks: boolean;
+}
 
 type Entry =
   | { kind: 'file'; name: string; path: string; size: number; mtimeMs: number; ino: number }
@@ -69,14 +84,56 @@ function checkFileName(name: string, path: string): void {
     throw badInput(`file name "${name}" cannot be published: ${reason}`, path, 'rename it');
 }
 
-/** Lists dir (sorted, hidden and metadata entries left out), following symlinks to files. */
-async function listEntries(dir: string, warnings: ContentWarning[]): Promise<Entry[]> {
+/**
+ * Refuses a symbolic link whose target lies outside the source folder (unless followSymlinks): it would
+ * publish a file that was never put in the folder, silently.
+ */
+async function checkLinkTarget(path: string, name: string, scope: ScanScope): Promise<void> {
+  if (scope.followSymlinks) return;
+  const target = await realpath(path);
+  if (target.startsWith(scope.realRoot + sep)) return;
+  throw badInput(
+    `${name} is a symbolic link to ${target}, outside the source folder`,
+    path,
+    'copy the file into the source folder (or link only within it), or pass --follow-symlinks to publish ' +
+      'what links point to',
+  );
+}
+
+/**
+ * Refuses a name in dir that is not valid UTF-8: Node reads it with U+FFFD in place of the bad bytes, and
+ * that name opens nothing ("does not exist" would be the wrong answer).
+ */
+async function refuseNonUtf8Names(dir: string): Promise<void> {
+  let raw: Buffer[];
+  try {
+    raw = await readdir(dir, { encoding: 'buffer' });
+  } catch (e) {
+    throw fsError(e, dir, 'list');
+  }
+  for (const name of raw) {
+    const shown = notUtf8(name);
+    if (shown === undefined || skipped(name.toString('utf8'))) continue;
+    throw badInput(
+      `the name "${shown}" in ${dir} is not valid UTF-8, so it cannot be published (nor opened by that name)`,
+      join(dir, name.toString('utf8')),
+      'rename it to a UTF-8 name (for example: convmv -f latin1 -t utf-8 --notest <name>), or move it out of the source folder',
+    );
+  }
+}
+
+/**
+ * Lists dir (sorted, hidden and metadata entries left out), following symbolic links to files within the
+ * source folder (or anywhere, with followSymlinks).
+ */
+async function listEntries(dir: string, warnings: ContentWarning[], scope: ScanScope): Promise<Entry[]> {
   let dirents: Dirent[];
   try {
     dirents = await readdir(dir, { withFileTypes: true });
   } catch (e) {
     throw fsError(e, dir, 'list');
   }
+  if (dirents.some((d) => d.name.includes('\ufffd'))) await refuseNonUtf8Names(dir);
   dirents.sort((a, b) => compareNames(a.name, b.name));
   // Entries are examined in parallel (a folder of 500 files is 1,000 file system calls) and kept in order.
   const examined = await mapLimited(
@@ -91,6 +148,7 @@ async function listEntries(dir: string, warnings: ContentWarning[]): Promise<Ent
       let st;
       try {
         st = await stat(path);
+        if (d.isSymbolicLink() && st.isFile()) await checkLinkTarget(path, d.name, scope);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
           // A link to a disk on an unmounted share must not publish a template without its disk.
@@ -126,9 +184,10 @@ async function planFolder(
   dir: string,
   name: string,
   warnings: ContentWarning[],
+  scope: ScanScope,
 ): Promise<ItemPlan | undefined> {
   const files: PlannedFile[] = [];
-  for (const e of await listEntries(dir, warnings)) {
+  for (const e of await listEntries(dir, warnings, scope)) {
     if (e.kind === 'dir') {
       warnings.push({
         message: `nested folder ${name}/${e.name} is ignored (items are flat)`,
@@ -204,7 +263,7 @@ async function planTopFile(
 }
 
 /** Lists the source folder root (absolute) into item plans; nothing is hashed yet. */
-export async function planSource(root: string): Promise<SourcePlan> {
+export async function planSource(root: string, options: PlanOptions = {}): Promise<SourcePlan> {
   let st;
   try {
     st = await stat(root);
@@ -217,16 +276,20 @@ export async function planSource(root: string): Promise<SourcePlan> {
       hint: 'the source must be a folder holding one subfolder, .ova, .iso or file per item',
     });
   }
+  const scope: ScanScope = {
+    realRoot: await realpath(root),
+    followSymlinks: options.followSymlinks === true,
+  };
   const warnings: ContentWarning[] = [];
   const plans: ItemPlan[] = [];
   const byName = new Map<string, string>();
   // Listing is latency-bound (a few syscalls per entry): plan many folders at once, keep their order.
-  const entries = await listEntries(root, warnings);
+  const entries = await listEntries(root, warnings, scope);
   const jobs = entries.map((e) => ({ e, w: [] as ContentWarning[] }));
   const planned = await mapLimited(jobs, 16, async ({ e, w }) => {
     if (e.kind === 'dir') {
       checkItemName(e.name, e.path);
-      return planFolder(e.path, e.name, w);
+      return planFolder(e.path, e.name, w, scope);
     }
     return planTopFile(e, w);
   });

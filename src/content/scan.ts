@@ -31,6 +31,8 @@ export interface ScanOptions {
   onFileHashed?: (f: HashedFile) => void;
   onProgress?: (e: ScanProgress) => void;
   signal?: AbortSignal;
+  /** Publish the targets of symbolic links that lead out of the source folder (refused by default). */
+  followSymlinks?: boolean;
 }
 
 export interface ScanStats {
@@ -86,7 +88,7 @@ function checkedAfterHashing(p: ItemPlan): boolean {
 /** Scans root: one item per subfolder, .ova, .iso or other file; see docs for the rules. */
 export async function scanSource(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
   const abs = resolve(root);
-  const { plans, warnings } = await planSource(abs);
+  const { plans, warnings } = await planSource(abs, { followSymlinks: opts.followSymlinks === true });
   const jobs: Job[] = plans.flatMap((p): Job[] =>
     p.kind === 'ova'
       ? [{ kind: 'ova', plan: p }]

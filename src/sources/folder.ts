@@ -18,6 +18,8 @@ export interface FolderSourceOptions {
   signal?: AbortSignal;
   /** Each file hashed now (not from the cache), as soon as its hash is known (early uploads). */
   onFileHashed?: ScanOptions['onFileHashed'];
+  /** Publish the targets of symbolic links that lead out of the folder (refused by default). */
+  followSymlinks?: boolean;
 }
 
 export async function readFolderSource(
@@ -29,6 +31,17 @@ export async function readFolderSource(
   try {
     st = await stat(folder);
   } catch {
+    if (folder.includes('\ufffd')) {
+      // Node decodes arguments as UTF-8: other bytes arrive as U+FFFD, and such a path opens nothing.
+      throw new ClaasError(
+        'BAD_INPUT',
+        `the source folder path ${folder} is not valid UTF-8 (\ufffd marks the bytes)`,
+        {
+          input: folder,
+          hint: 'rename the folder to a UTF-8 name (for example: convmv -f latin1 -t utf-8 --notest <name>), or give the path of a symbolic link with a UTF-8 name that points to it',
+        },
+      );
+    }
     throw new ClaasError('NOT_FOUND', `source folder ${folder} does not exist`, {
       input: folder,
       hint: 'check the path',
@@ -50,6 +63,7 @@ export async function readFolderSource(
     onProgress: (p) => onEvent({ type: 'hash-progress', path: p.path, bytes: p.bytes, total: p.total }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onFileHashed === undefined ? {} : { onFileHashed: options.onFileHashed }),
+    ...(options.followSymlinks === true ? { followSymlinks: true } : {}),
   });
   await cache?.save();
   for (const w of scan.warnings) onEvent({ type: 'warning', message: w.message, input: w.input });

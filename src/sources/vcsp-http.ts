@@ -1,7 +1,7 @@
 // HTTP(S) access to a remote VCSP library for `claas import vcsp`: the subscriber's client (Basic auth as
 // "vcsp" to the library's own origin only, pinned thumbprints or a CA file, redirects, VCSP 503 busy
-// polling), plus what an importer must refuse on top: an answer that arrives from another host after a
-// redirect, and documents larger than a limit per kind.
+// polling, redirects within the library's host only), plus what an importer must refuse on top: documents
+// larger than a limit per kind.
 
 import type { IncomingMessage } from 'node:http';
 import { ClaasError } from '../errors.js';
@@ -11,20 +11,8 @@ import { HttpLibrarySource } from '../subscriber/reader.js';
 
 export type VcspHttpOptions = HttpClientOptions;
 
-/**
- * True when a redirect target may be followed: the library's own origin, or its host name upgraded from
- * http to https (any port). Another host, another port over the same scheme, and a downgrade from https
- * to http are refused.
- */
-export function sameHost(library: URL, target: URL): boolean {
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
-  if (target.origin === library.origin) return true;
-  return (
-    library.protocol === 'http:' &&
-    target.protocol === 'https:' &&
-    library.hostname.toLowerCase() === target.hostname.toLowerCase()
-  );
-}
+/** The redirect rule (http-client.ts applies it before connecting). */
+export { sameHost } from '../subscriber/http-client.js';
 
 /** A ClaasError with `what` (the document or file) in front of its message, same code and hint. */
 function withContext(e: unknown, what: string): unknown {
@@ -65,17 +53,6 @@ export class VcspHttp {
       got = await this.client.request(this.urlOf(href), { method: 'GET' });
     } catch (e) {
       throw withContext(e, what);
-    }
-    if (!sameHost(this.libUrl, got.url)) {
-      got.res.destroy();
-      throw new ClaasError(
-        'PROTOCOL',
-        `${what}: ${displayUrl(this.urlOf(href))} redirected to ${displayUrl(got.url)}, another host than the library's (${this.libUrl.host})`,
-        {
-          input: displayUrl(this.urlOf(href)),
-          hint: 'claas imports only what the library host serves itself; a redirect elsewhere (or from https to http) is refused. Nothing was imported.',
-        },
-      );
     }
     const status = got.res.statusCode ?? 0;
     if (status < 200 || status > 299) throw withContext(httpError(got.res, got.url), what);

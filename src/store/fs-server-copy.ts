@@ -4,7 +4,7 @@
 // where the file system can, so an archive never shares its bytes with the library). The copy is made under
 // the destination's temp folder, checked against the planned size and SHA-256, and renamed into place.
 
-import { constants, copyFile, link, lstat, mkdir, open, rm } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir, open, rm } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ClaasError } from '../errors.js';
@@ -14,7 +14,15 @@ import type { CopyFromOptions, ObjectStore, ServerSideCopy } from './types.js';
 const CHUNK = 1024 * 1024;
 
 /** The ServerSideCopy of a local folder store; `tempDir` is where its in-flight writes live. */
-export function fsServerSideCopy(store: ObjectStore, tempDir: () => string): ServerSideCopy {
+/**
+ * `confineTarget` refuses a destination key below a linked folder that leads out of the store; the source is
+ * read only after its store's head() found it inside (fs.ts confines every path component).
+ */
+export function fsServerSideCopy(
+  store: ObjectStore,
+  tempDir: () => string,
+  confineTarget: (key: string) => Promise<void>,
+): ServerSideCopy {
   return {
     canCopyFrom: (source) => source.features.localPath !== undefined,
     copyFrom: async (source, fromKey, toKey, o) => {
@@ -25,12 +33,9 @@ export function fsServerSideCopy(store: ObjectStore, tempDir: () => string): Ser
       }
       const from = fromPath(fromKey);
       const target = toPath(toKey);
-      const st = await lstat(from).catch((e: unknown) => {
-        if (isMissing(e)) return undefined;
-        throw e;
-      });
+      const st = await source.head(fromKey);
       const input = `${source.display}/${fromKey}`;
-      if (st === undefined || !st.isFile()) {
+      if (st === undefined) {
         throw new ClaasError('NOT_FOUND', `${fromKey} does not exist in ${source.display}`, { input });
       }
       if (st.size !== o.source.size) {
@@ -39,14 +44,10 @@ export function fsServerSideCopy(store: ObjectStore, tempDir: () => string): Ser
           hint: 'the source was changed or damaged since the copy was planned; run `claas verify --deep` on it',
         });
       }
+      await confineTarget(toKey);
       await placeFile(from, target, tempDir(), { ...o, link: source === store, input });
     },
   };
-}
-
-function isMissing(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /** Links or copies `from` to a temp file, checks its SHA-256 when one is planned, and renames it to target. */

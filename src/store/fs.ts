@@ -3,7 +3,7 @@
 // every put is hashed while it is written so a wrong SHA-256 never becomes a visible object.
 
 import { createReadStream } from 'node:fs';
-import { constants, lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { ClaasError, badInput } from '../errors.js';
 import { fsServerSideCopy } from './fs-server-copy.js';
 import { renameDurably } from '../util/fs-atomic.js';
+import { Confinement } from './fs-confine.js';
 import type {
   ByteRange,
   ListOptions,
@@ -77,15 +78,22 @@ export class FsStore implements ObjectStore {
   readonly display: string;
   /** Absolute path of the library root. */
   readonly root: string;
+  /** No key reaches outside the root, whatever symbolic links lie below it. */
+  private readonly confine: Confinement;
 
   constructor(rootPath: string) {
     this.root = resolve(rootPath);
     this.display = `file:${this.root}`;
+    this.confine = new Confinement(this.root);
   }
 
   readonly features: StoreFeatures = {
     localPath: (key) => this.pathOf(key),
-    copy: fsServerSideCopy(this, () => join(this.root, ...FS_TEMP_PREFIX.split('/').filter(Boolean))),
+    copy: fsServerSideCopy(
+      this,
+      () => join(this.root, ...FS_TEMP_PREFIX.split('/').filter(Boolean)),
+      (key) => this.refuseOutside(key, this.pathOf(key)),
+    ),
   };
 
   close(): void {
@@ -98,13 +106,8 @@ export class FsStore implements ObjectStore {
   }
 
   async head(key: string): Promise<StoredObject | undefined> {
-    try {
-      const st = await lstat(this.pathOf(key));
-      return st.isFile() ? { key, size: st.size, mtime: st.mtime } : undefined;
-    } catch (e) {
-      if (isMissing(e)) return undefined;
-      throw e;
-    }
+    const st = await this.confine.statFile(this.pathOf(key));
+    return st === undefined ? undefined : { key, size: st.size, mtime: st.mtime };
   }
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StoredObject> {
@@ -114,6 +117,7 @@ export class FsStore implements ObjectStore {
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
     if (dirKey !== '') keySegments(dirKey);
     const start = dirKey === '' ? this.root : join(this.root, ...dirKey.split('/'));
+    if (dirKey !== '' && !(await this.confine.isInsideDir(start))) return; // e.g. a linked folder
     for await (const obj of this.walk(start, dirKey === '' ? '' : `${dirKey}/`)) {
       if (obj.key.startsWith(prefix)) yield obj;
     }
@@ -151,17 +155,10 @@ export class FsStore implements ObjectStore {
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
-    const path = this.pathOf(key);
-    let fh: FileHandle;
+    const opened = await this.confine.openFile(this.pathOf(key));
+    if (opened === undefined) throw this.notFound(key);
+    const { fh } = opened;
     try {
-      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (e) {
-      if (isMissing(e) || errnoCode(e) === 'ELOOP') throw this.notFound(key);
-      throw e;
-    }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw this.notFound(key);
       if (range !== undefined) checkRange(range, key);
     } catch (e) {
       await fh.close();
@@ -176,20 +173,19 @@ export class FsStore implements ObjectStore {
   }
 
   async readBytes(key: string): Promise<Buffer | undefined> {
-    const path = this.pathOf(key);
+    const opened = await this.confine.openFile(this.pathOf(key));
+    if (opened === undefined) return undefined;
     try {
-      const st = await lstat(path);
-      if (!st.isFile()) return undefined;
-      return await readFile(path);
-    } catch (e) {
-      if (isMissing(e)) return undefined;
-      throw e;
+      return await opened.fh.readFile();
+    } finally {
+      await opened.fh.close();
     }
   }
 
   async put(key: string, source: PutSource, options: PutOptions = {}): Promise<void> {
     const target = this.pathOf(key);
     options.signal?.throwIfAborted();
+    await this.refuseOutside(key, target);
     const tmpDir = join(this.root, ...FS_TEMP_PREFIX.split('/').filter(Boolean));
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.tmp`);
@@ -304,9 +300,10 @@ export class FsStore implements ObjectStore {
    * writes a new file and renames it, so sharing the inode is safe), else a copy (fs-server-copy.ts).
    */
   async copyWithin(fromKey: string, toKey: string): Promise<void> {
-    this.pathOf(toKey);
+    const target = this.pathOf(toKey);
     const st = await this.head(fromKey);
     if (st === undefined) throw this.notFound(fromKey);
+    await this.refuseOutside(toKey, target);
     await this.features.copy!.copyFrom(this, fromKey, toKey, { source: { size: st.size } });
   }
 
@@ -314,6 +311,7 @@ export class FsStore implements ObjectStore {
     const paths = keys.map((k) => this.pathOf(k));
     const parents = new Set<string>();
     for (const path of paths) {
+      if (!(await this.confine.parentInside(path))) continue; // below a linked folder: not the library's
       await rm(path, { force: true });
       parents.add(dirname(path));
     }
@@ -383,6 +381,16 @@ export class FsStore implements ObjectStore {
       }
     }
     return removed;
+  }
+
+  /** A write must land inside the root: not through a linked folder to somewhere else. */
+  private async refuseOutside(key: string, target: string): Promise<void> {
+    if (await this.confine.parentInside(target)) return;
+    throw badInput(
+      `${key} lies below a symbolic link that leads out of ${this.display}`,
+      `${this.display}/${key}`,
+      'Remove the link from the library folder: claas writes and reads only inside it.',
+    );
   }
 
   private notFound(key: string): ClaasError {

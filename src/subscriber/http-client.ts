@@ -41,6 +41,22 @@ const TLS_HINT =
   'Pin the certificate with --thumbprint <SHA-1> (printed by `claas serve`, or ' +
   '`openssl x509 -noout -fingerprint -sha1`), or trust its CA with --ca-file <pem>.';
 
+/**
+ * True when a redirect target may be followed (checked before connecting there, so that a publisher cannot
+ * make claas probe other hosts or ports): the library's own origin, or its host name upgraded from
+ * http to https (any port). Another host, another port over the same scheme, and a downgrade from https
+ * to http are refused.
+ */
+export function sameHost(library: URL, target: URL): boolean {
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
+  if (target.origin === library.origin) return true;
+  return (
+    library.protocol === 'http:' &&
+    target.protocol === 'https:' &&
+    library.hostname.toLowerCase() === target.hostname.toLowerCase()
+  );
+}
+
 /** A URL safe to show: no user info, no query (it may hold a signature). */
 export function displayUrl(url: URL | string): string {
   const u = new URL(url.toString());
@@ -107,7 +123,7 @@ export class HttpClient {
             hint: 'The server redirects in a loop; check the URL.',
           });
         }
-        current = this.redirectTarget(current, res.headers.location);
+        current = this.redirectTarget(url, current, res.headers.location);
         continue;
       }
       if (status === 503 && busy < this.busyRetries) {
@@ -120,7 +136,8 @@ export class HttpClient {
     }
   }
 
-  private redirectTarget(from: URL, location: string): URL {
+  /** Where a redirect leads, refused (before any connection there) when it leaves the library's host. */
+  private redirectTarget(asked: URL, from: URL, location: string): URL {
     let to: URL;
     try {
       to = new URL(location, from);
@@ -134,6 +151,19 @@ export class HttpClient {
         input: displayUrl(from),
         hint: 'Only http and https redirects are followed.',
       });
+    }
+    const library = new URL(this.origin);
+    if (!sameHost(library, to)) {
+      throw new ClaasError(
+        'PROTOCOL',
+        `${displayUrl(asked)} redirected to ${displayUrl(to)}, another host than the library's (${library.host}); not followed`,
+        {
+          input: displayUrl(asked),
+          hint:
+            "claas follows redirects only within the library's own host (or from http up to https on it), " +
+            'and asks nothing of another host. Ask the publisher to serve the whole library from its URL.',
+        },
+      );
     }
     return to;
   }

@@ -14,12 +14,29 @@ const MAX_ITEMS = 100_000;
 const MAX_FILES_PER_ITEM = 10_000;
 const MAX_FILE_SIZE = 64 * 2 ** 40; // 64 TiB
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Arrays and objects nested in one another, at most. A VCSP document nests about 6 deep (snapshot → items →
+ * item → files → file → hrefs); a deeper one is hostile, and refused before it is parsed.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 const HINT =
   'The document does not follow the VCSP format. Check that the URL or path names a content library ' +
   '(lib.json, items.json, item.json) and ask its publisher to fix the document.';
 
 type Path = readonly PropertyKey[];
+
+/** Where a value sits, as a link to its parent: O(1) per value, the full path built only for an error. */
+interface PathLink {
+  readonly key: PropertyKey;
+  readonly parent: PathLink | undefined;
+}
+
+function pathOf(link: PathLink | undefined): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let l = link; l !== undefined; l = l.parent) path.push(l.key);
+  return path.reverse();
+}
 
 /** `items[3].files[0].size` */
 function formatPath(path: Path): string {
@@ -88,15 +105,50 @@ function jsonErrorOffset(text: string): number {
   }
 }
 
+/** Line and column (1-based) of an offset, for messages. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1) ?? '').length + 1 };
+}
+
+/**
+ * Refuses a text whose arrays and objects nest deeper than MAX_JSON_DEPTH, in one pass over the characters
+ * (brackets inside strings do not count), before anything is parsed or walked.
+ */
+function checkDepth(text: string, input: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > MAX_JSON_DEPTH) {
+        const { line, column } = lineAndColumn(text, i);
+        throw new ClaasError(
+          'PROTOCOL',
+          `${input}: JSON nested more than ${MAX_JSON_DEPTH} levels deep (at line ${line}, column ${column}); ` +
+            'no VCSP document nests that deep',
+          { input, hint: HINT },
+        );
+      }
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+}
+
 function parseJsonText(text: string, input: string): unknown {
   const body = text.startsWith('\ufeff') ? text.slice(1) : text;
+  checkDepth(body, input);
   try {
     return JSON.parse(body) as unknown;
   } catch {
     const offset = jsonErrorOffset(body);
-    const before = body.slice(0, offset).split('\n');
-    const line = before.length;
-    const column = (before.at(-1) ?? '').length + 1;
+    const { line, column } = lineAndColumn(body, offset);
     const found = offset >= body.length ? 'the end of the text' : JSON.stringify(body.charAt(offset));
     throw new ClaasError(
       'PROTOCOL',
@@ -106,22 +158,28 @@ function parseJsonText(text: string, input: string): unknown {
   }
 }
 
-/** Rejects prototype keys and overlong strings anywhere in a parsed document, ignored fields included. */
+/**
+ * Rejects prototype keys and overlong strings anywhere in a parsed document, ignored fields included. Each
+ * value costs O(1): its path is a link to its parent, spelled out only for the error.
+ */
 function checkTree(root: unknown, input: string): void {
-  const stack: [unknown, Path][] = [[root, []]];
+  const stack: [unknown, PathLink | undefined][] = [[root, undefined]];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [value, path] = next;
+    const [value, at] = next;
     if (typeof value === 'string') {
       if (value.length > MAX_STRING_CHARS) {
-        throw protocolError(input, path, `string of ${value.length} characters is longer than 64 KiB`);
+        throw protocolError(input, pathOf(at), `string of ${value.length} characters is longer than 64 KiB`);
       }
     } else if (Array.isArray(value)) {
-      value.forEach((element, index) => stack.push([element, [...path, index]]));
+      for (let index = 0; index < value.length; index++) {
+        stack.push([value[index], { key: index, parent: at }]);
+      }
     } else if (value !== null && typeof value === 'object') {
       for (const [key, element] of Object.entries(value)) {
-        if (FORBIDDEN_KEYS.has(key)) throw protocolError(input, [...path, key], 'forbidden key');
-        if (key.length > MAX_STRING_CHARS) throw protocolError(input, path, 'key longer than 64 KiB');
-        stack.push([element, [...path, key]]);
+        const link: PathLink = { key, parent: at };
+        if (FORBIDDEN_KEYS.has(key)) throw protocolError(input, pathOf(link), 'forbidden key');
+        if (key.length > MAX_STRING_CHARS) throw protocolError(input, pathOf(at), 'key longer than 64 KiB');
+        stack.push([element, link]);
       }
     }
   }

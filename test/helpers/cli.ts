@@ -50,7 +50,7 @@ export function runCli(
 export async function startCliJson<T>(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; info: T; stop(): Promise<void> }> {
+): Promise<{ child: ChildProcess; info: T; stop(): Promise<void>; stderr(): string }> {
   const child = spawn(process.execPath, [CLI, ...args, '--json'], {
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,6 +81,7 @@ export async function startCliJson<T>(
   return {
     child,
     info,
+    stderr: () => err,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

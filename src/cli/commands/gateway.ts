@@ -136,13 +136,13 @@ interface Prepared {
 }
 
 /** Everything the gateway starts with, read from the files. */
-async function prepare(o: GatewayOptions): Promise<Prepared> {
+async function prepare(o: GatewayOptions, io: CliIo): Promise<Prepared> {
   const settings = await loadGatewaySettings(o.configs);
   const { host, port } = o.listen ?? parseListen(settings.gateway.listen);
   const tlsAtStart = tlsSource(o.tls, settings.gateway);
   const tls = await loadTls(tlsAtStart, settings, host);
   const tenants = (await readTenants(settings.tenantsFile)).tenants;
-  const adminPassword = await readAdminPassword(settings.gateway);
+  const adminPassword = await readAdminPassword(settings.gateway, io.warn);
   return { settings, host, port, tlsAtStart, tls, tenants, adminPassword };
 }
 
@@ -180,7 +180,7 @@ async function start(
 }
 
 export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
-  const p = await prepare(o);
+  const p = await prepare(o, io);
   const libraries = await openGatewayLibraries(p.settings);
   const log = logger();
   const gateway = await start(o, p, libraries, log);

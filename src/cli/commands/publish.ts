@@ -49,6 +49,8 @@ export interface PublishOptions {
   gc: boolean;
   /** false: hash every file again instead of trusting the hash cache. */
   cache: boolean;
+  /** Publish what symbolic links point to even outside the source folder. */
+  followSymlinks: boolean;
   concurrency?: number;
 }
 
@@ -62,6 +64,7 @@ interface PublishFlags extends StoreFlags {
   gcGrace: string;
   gc: boolean;
   cache: boolean;
+  followSymlinks?: boolean;
   concurrency?: string;
   createBucket?: boolean;
   multipartThreshold?: string;
@@ -86,6 +89,7 @@ export function define(cmd: Command): void {
     );
   addGcFlags(cmd)
     .option('--no-cache', 'hash every file again instead of trusting the path/size/mtime cache')
+    .option('--follow-symlinks', 'publish what symbolic links point to even outside the source folder')
     .addOption(defaulted('--concurrency <n>', 'files transferred at once', '4'))
     .option('--create-bucket', 'create the S3 bucket when it does not exist')
     .addOption(
@@ -146,6 +150,7 @@ export function parse([folder]: [string], flags: PublishFlags): PublishOptions {
     gcGraceMs: flags.gcGrace === undefined ? DEFAULT_GC_GRACE_MS : parseDuration(flags.gcGrace, '--gc-grace'),
     gc: flags.gc,
     cache: flags.cache,
+    followSymlinks: flags.followSymlinks === true,
     ...(flags.concurrency === undefined
       ? {}
       : { concurrency: parsePositiveInt(flags.concurrency, '--concurrency') }),
@@ -218,6 +223,7 @@ async function scanAndPublish(
       onEvent: events.onEvent,
       signal: controller.signal,
       ...(early === undefined ? {} : { onFileHashed: (f) => early!.offer(f) }),
+      ...(o.followSymlinks ? { followSymlinks: true } : {}),
     });
     scanning.catch(() => undefined);
     let state: Awaited<typeof reading>;

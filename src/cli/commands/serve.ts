@@ -100,7 +100,10 @@ export async function run(o: ServeOptions, io: CliIo): Promise<number> {
       hint: 'publish one first: claas publish <folder> --to ' + o.locationText,
     });
   }
-  const password = o.passwordFile === undefined ? undefined : await readPasswordFile(o.passwordFile);
+  const password =
+    o.passwordFile === undefined
+      ? undefined
+      : await readPasswordFile(o.passwordFile, '--password-file', io.warn);
   const tls =
     o.tls === undefined
       ? undefined

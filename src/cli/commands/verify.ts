@@ -98,10 +98,10 @@ export async function run(o: VerifyOptions, io: CliIo): Promise<number> {
     `library "${lib.name}" version ${lib.version}: ${report.items} items, ${report.files} files, ${formatBytes(report.bytes)}` +
     (o.deep ? `, ${report.checkedHashes} content hashes checked` : '');
   // The verdict goes to stdout even with --quiet.
-  io.out(
+  io.result(
     report.ok
-      ? `OK ${summary}${warnings.length ? ` (${warnings.length} warnings)` : ''}\n`
-      : `FAILED ${summary}: ${errors.length} errors, ${warnings.length} warnings — a subscriber would not sync this library\n`,
+      ? `OK ${summary}${warnings.length ? ` (${warnings.length} warnings)` : ''}`
+      : `FAILED ${summary}: ${errors.length} errors, ${warnings.length} warnings — a subscriber would not sync this library`,
   );
   return code;
 }

@@ -5,7 +5,6 @@
 // spirit: with the gateway's credential profile (gateway.credentials; none = the default chain), never
 // the publisher's.
 
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClaasError } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
@@ -15,6 +14,7 @@ import type { S3StoreOptions } from '../../store/s3.js';
 import type { ObjectStore, S3Location } from '../../store/types.js';
 import type { GatewayLibrary } from './gateway.js';
 import type { MatrixSource } from '../admin/replica-matrix.js';
+import { readPasswordFile } from '../../util/password-file.js';
 
 export interface GatewaySettings {
   /** The configurations, in the order given. */
@@ -121,24 +121,19 @@ export function dashboardSources(settings: GatewaySettings): MatrixSource[] {
   });
 }
 
-/** The admin password (first line of gateway.admin.passwordFile), when configured. */
-export async function readAdminPassword(gateway: GatewayConfig): Promise<string | undefined> {
+/**
+ * The admin password (first line of gateway.admin.passwordFile), when configured; onWarning hears when the
+ * file is readable by group or others.
+ */
+export async function readAdminPassword(
+  gateway: GatewayConfig,
+  onWarning: (message: string) => void = () => undefined,
+): Promise<string | undefined> {
   if (gateway.admin === undefined) return undefined;
-  let text: string;
-  try {
-    text = await readFile(gateway.admin.passwordFile, 'utf8');
-  } catch (e) {
-    throw new ClaasError('BAD_INPUT', 'cannot read gateway.admin.passwordFile', {
-      input: gateway.admin.passwordFile,
-      hint: `create it with the password on the first line (chmod 600); ${(e as NodeJS.ErrnoException).code ?? ''}`.trim(),
-    });
-  }
-  const pw = text.split(/\r?\n/)[0] ?? '';
-  if (pw === '') {
-    throw new ClaasError('BAD_INPUT', 'gateway.admin.passwordFile is empty', {
-      input: gateway.admin.passwordFile,
-      hint: 'put the password on its first line',
-    });
-  }
-  return pw;
+  const { password, warning } = await readPasswordFile(
+    gateway.admin.passwordFile,
+    'gateway.admin.passwordFile',
+  );
+  if (warning !== undefined) onWarning(warning);
+  return password;
 }

@@ -107,15 +107,17 @@ function checkLibraries(libraries: GatewayLibrary[]): void {
 
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   checkLibraries(o.libraries);
-  const makeLibrary = async (l: GatewayLibrary): Promise<[LibraryReplicas, string]> => {
-    const lr = new LibraryReplicas(l.name, l.replicas, {
+  // Libraries are probed in parallel and served as soon as they can be: one whose store is slow or hostile
+  // holds up neither the others' probes nor their requests (the router waits only for the library asked).
+  const makeLibrary = (l: GatewayLibrary): [LibraryReplicas, string] => [
+    new LibraryReplicas(l.name, l.replicas, {
       ...o.replicas,
       ...(o.onEvent === undefined ? {} : { onEvent: o.onEvent }),
-    });
-    await lr.start();
-    return [lr, signature(l)];
-  };
-  const built = await Promise.all(o.libraries.map(makeLibrary));
+    }),
+    signature(l),
+  ];
+  const built = o.libraries.map(makeLibrary);
+  const firstProbes = Promise.all(built.map(([lr]) => lr.start()));
   const signatures = new Map<string, string>();
   const libraries = new Map<string, LibraryReplicas>();
   for (const [lr, sig] of built) {
@@ -144,6 +146,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     for (const lr of libraries.values()) lr.stop();
     throw e;
   }
+  await firstProbes;
   const base = server.url.replace(/\/lib\.json$/, '');
   if (o.dashboard !== undefined && assets !== undefined) {
     const d = o.dashboard;
@@ -181,6 +184,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       if (next.libraries === undefined) return { unused, retired };
       checkLibraries(next.libraries);
       const fresh = new Map<string, LibraryReplicas>();
+      const starting: Promise<void>[] = [];
       for (const l of next.libraries) {
         const old = ctx.libraries.get(l.name);
         if (old !== undefined && signatures.get(l.name) === signature(l)) {
@@ -188,10 +192,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           unused.push(...l.replicas.map((r) => r.store));
           continue;
         }
-        const [lr, sig] = await makeLibrary(l);
+        const [lr, sig] = makeLibrary(l);
+        starting.push(lr.start());
         fresh.set(l.name, lr);
         signatures.set(l.name, sig);
       }
+      await Promise.all(starting); // in parallel: a slow new library does not delay the others
       const previous = ctx.libraries;
       ctx.libraries = fresh;
       for (const [name, lr] of previous) {

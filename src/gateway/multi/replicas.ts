@@ -153,6 +153,10 @@ export class LibraryReplicas {
   private floor = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private firstProbes: Promise<void> | undefined;
+  private firstProbesDone = false;
+  /** Requests waiting in settled() for a replica to be chosen. */
+  private onChosen: (() => void)[] = [];
   /** Version -> when it was committed (from snapshots) or first seen here. */
   private readonly seenAt = new Map<number, number>();
 
@@ -171,10 +175,28 @@ export class LibraryReplicas {
     this.replicas = sources.map((s) => ({ name: s.name, store: s.store, failures: 0, nextCheck: 0 }));
   }
 
-  /** Probes every replica once (in parallel), then keeps probing in the background. */
-  async start(): Promise<void> {
-    await Promise.all(this.replicas.map((r) => this.probe(r)));
-    this.schedule();
+  /**
+   * Probes every replica once (in parallel) and keeps probing each in the background; resolves when every
+   * first probe has answered. A replica whose probe hangs holds up neither the others' probes nor requests
+   * once another replica can serve (see settled()).
+   */
+  start(): Promise<void> {
+    this.firstProbes ??= Promise.all(
+      this.replicas.map((r) => this.probe(r).finally(() => this.schedule())),
+    ).then(() => {
+      this.firstProbesDone = true;
+      for (const wake of this.onChosen.splice(0)) wake();
+    });
+    return this.firstProbes;
+  }
+
+  /**
+   * Resolves when a request can be answered as well as it will be: once some replica is chosen, or once every
+   * first probe has answered (none can serve).
+   */
+  async settled(): Promise<void> {
+    if (this.current !== undefined || this.firstProbes === undefined || this.firstProbesDone) return;
+    await new Promise<void>((resolve) => this.onChosen.push(resolve)); // woken by choose() or start()
   }
 
   stop(): void {
@@ -208,16 +230,25 @@ export class LibraryReplicas {
     return { versions: newest - have, seconds: Math.max(0, (this.now() - since) / 1000) };
   }
 
+  /**
+   * Sets the timer for the next replica due. Each replica is probed on its own: one whose probe is still
+   * running (a slow or hanging store) is left out until it answers, so it never delays the others' probes.
+   */
   private schedule(): void {
     if (this.stopped) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    const next = Math.min(...this.replicas.map((r) => r.nextCheck));
+    this.timer = undefined;
+    const idle = this.replicas.filter((r) => r.checking === undefined);
+    if (idle.length === 0) return; // each probe running schedules again when it ends
+    const next = Math.min(...idle.map((r) => r.nextCheck));
     const wait = Math.max(10, Math.min(this.refreshMs, next - this.now()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const now = this.now();
-      const due = this.replicas.filter((r) => r.nextCheck <= now);
-      void Promise.all(due.map((r) => this.probe(r))).finally(() => this.schedule());
+      for (const r of this.replicas) {
+        if (r.checking === undefined && r.nextCheck <= now) void this.probe(r).finally(() => this.schedule());
+      }
+      this.schedule();
     }, wait);
     this.timer.unref();
   }
@@ -334,6 +365,7 @@ export class LibraryReplicas {
       const c = pick.complete!;
       this.current = { replica: pick, version: c.version, libBytes: c.libBytes, mtime: c.mtime };
       this.floor = Math.max(this.floor, c.version);
+      for (const wake of this.onChosen.splice(0)) wake();
     }
     if (before?.replica !== this.current?.replica || before?.version !== this.current?.version) {
       this.onEvent?.({

@@ -230,6 +230,8 @@ async function route(
   if ('status' in target) return sendStatus(req, res, target.status);
   const slash = target.key.indexOf('/');
   if (slash > 0) entry.item = target.key.slice(0, slash);
+  await lib.settled(); // only this library's first probes, never another library's
+  if (res.destroyed) return;
   served.view = lib.view();
   await serveKey(served.view, target.key, req, res, served);
 }

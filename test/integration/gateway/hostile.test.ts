@@ -6,10 +6,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startGateway } from '../../../src/gateway/multi/gateway.js';
+import { FsStore } from '../../../src/store/fs.js';
+import type { ListOptions, StoredObject } from '../../../src/store/types.js';
+import { runCli } from '../../helpers/cli.js';
 import { basic, http as raw } from '../../helpers/http.js';
 import type { HttpResult } from '../../helpers/http.js';
 import {
@@ -289,4 +294,120 @@ test('no password and no Authorization header in any access log entry', async ()
   assert.ok((served?.bytes ?? 0) > 0);
   const file = gw.log.find((e) => e.status === 206);
   assert.equal(file?.item, 'big');
+});
+
+/** Adds `"junk": [[[...]]]` nested `depth` deep to a library's lib.json (still valid JSON, all fields right). */
+async function nestDeep(root: string, depth: number): Promise<void> {
+  const path = join(root, 'lib.json');
+  const text = await readFile(path, 'utf8');
+  await writeFile(path, text.replace(/}\s*$/, `, "junk": ${'['.repeat(depth)}${']'.repeat(depth)}}\n`));
+}
+
+test('a library whose store holds a deeply nested lib.json is refused; the other library keeps answering', async () => {
+  const deepRoot = await publishLocal(work, 'deep');
+  // 3,000 levels: hostile (VCSP documents nest ~6 deep), yet small enough that unchecked code accepts it fast.
+  await nestDeep(deepRoot, 3_000);
+  const both = await makeTenant('both', ['templates', 'deep'], 'bothbot1');
+  const local = await startLocalGateway({ templates: [libRoot], deep: [deepRoot] }, [both.record]);
+  try {
+    const headers = { Authorization: basic(both.password) };
+    for (let refresh = 0; refresh < 3; refresh++) {
+      assert.equal((await raw(local.base, '/templates/lib.json', { headers })).status, 200);
+      assert.equal((await raw(local.base, '/templates/items-1.json', { headers })).status, 200);
+      const deep = await raw(local.base, '/deep/lib.json', { headers });
+      assert.equal(deep.status, 503, 'no version of the hostile library is served');
+      await Promise.all(local.gateway.libraries().map((l) => l.probeAll()));
+    }
+    // The reason, as `claas verify` of that folder gives it: the document and the limit.
+    const v = await runCli(['verify', `file:${deepRoot}`], {
+      env: { CLAAS_STATE_DIR: join(work, '.state') },
+    });
+    assert.equal(v.code, 1, v.stderr);
+    assert.match(
+      v.stdout,
+      /^ERROR {3}lib\.json: .*JSON nested more than 64 levels deep \(at line \d+, column \d+\)/m,
+    );
+  } finally {
+    await local.gateway.shutdown(0);
+  }
+});
+
+/** A folder store whose listing waits for a gate: a store that accepts a request and then stalls. */
+class StalledStore extends FsStore {
+  constructor(
+    root: string,
+    private readonly gate: Promise<void>,
+    private readonly asked: () => void,
+  ) {
+    super(root);
+  }
+  override async *list(prefix: string, options?: ListOptions): AsyncIterable<StoredObject> {
+    this.asked();
+    await this.gate;
+    yield* super.list(prefix, options);
+  }
+}
+
+function freePort(): Promise<number> {
+  const s = createServer();
+  return new Promise((resolve) =>
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    }),
+  );
+}
+
+test('a library whose store stalls does not keep the gateway from serving the others', async () => {
+  const stalledRoot = await publishLocal(work, 'stalled');
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let asked: () => void = () => undefined;
+  const wasAsked = new Promise<void>((r) => (asked = r));
+  const both = await makeTenant('stall', ['templates', 'stalled'], 'stallst1');
+  const port = await freePort();
+  const starting = startGateway({
+    host: '127.0.0.1',
+    port,
+    libraries: [
+      { name: 'templates', replicas: [{ name: 'r0', store: new FsStore(libRoot) }] },
+      { name: 'stalled', replicas: [{ name: 'r0', store: new StalledStore(stalledRoot, gate, asked) }] },
+    ],
+    tenants: [both.record],
+  });
+  try {
+    await wasAsked; // the stalled library's first probe is under way, and will not end before release()
+    const headers = { Authorization: basic(both.password) };
+    const base = `http://127.0.0.1:${port}`;
+    assert.equal((await raw(base, '/templates/lib.json', { headers })).status, 200);
+    assert.equal((await raw(base, '/templates/items-1.json', { headers })).status, 200);
+    // A request for the stalled library waits for its own first probe, then is served.
+    const waiting = raw(base, '/stalled/lib.json', { headers });
+    release();
+    assert.equal((await waiting).status, 200);
+  } finally {
+    release();
+    await (await starting).shutdown(0);
+  }
+});
+
+test('a symbolic link to a folder inside the library is not a way out of it', async () => {
+  const secretDir = join(work, 'secret-dir');
+  await mkdir(secretDir, { recursive: true });
+  await writeFile(join(secretDir, 'serve.pw'), OUTSIDE_MARKER);
+  await symlink(secretDir, join(libRoot, 'linkdir'));
+  await symlink(work, join(libRoot, 'photon-mini', 'up'));
+  try {
+    for (const path of ['/templates/linkdir/serve.pw', '/templates/photon-mini/up/outside.txt']) {
+      for (const method of ['GET', 'HEAD']) {
+        const r = await raw(gw.base, path, { method, headers: auth() });
+        assert.equal(r.status, 404, `${method} ${path}`);
+        assert.ok(!r.body.toString('latin1').includes(OUTSIDE_MARKER), `${path} leaked a file outside`);
+      }
+    }
+    assert.equal((await raw(gw.base, '/templates/lib.json', { headers: auth() })).status, 200);
+  } finally {
+    await rm(join(libRoot, 'linkdir'));
+    await rm(join(libRoot, 'photon-mini', 'up'));
+  }
 });

@@ -325,6 +325,77 @@ test('a redirect to another host', async () => {
   );
 });
 
+test('a redirect to another port, open or closed, is refused before connecting, with one message', async () => {
+  let asked = 0;
+  const counting = createServer((_req, res) => {
+    asked++;
+    res.writeHead(200, { 'Content-Length': 4096 }).end(Buffer.alloc(4096, 1));
+  });
+  const openPort = await listen(counting);
+  const closed = createServer();
+  const closedPort = await listen(closed);
+  await new Promise<void>((resolve) => closed.close(() => resolve())); // nothing listens there now
+  const messages: string[] = [];
+  try {
+    for (const port of [openPort, closedPort]) {
+      const next = library([...GOOD, evilItem([{ name: 'x.bin', data: Buffer.alloc(4096, 1) }])], 2);
+      next.set('/lib/evil/x.bin', (_req, res) => {
+        res.writeHead(302, { Location: `http://127.0.0.1:${port}/x.bin` }).end();
+      });
+      routes = next;
+      const r = await runCli(['import', 'vcsp', `${base}/lib/lib.json`, '--to', dest], { env });
+      routes = library(GOOD, 1);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(
+        r.stderr,
+        /redirected to http:\/\/127\.0\.0\.1:\d+\/x\.bin, another host than the library's .*not followed/,
+      );
+      messages.push(r.stderr.replaceAll(String(port), 'PORT'));
+    }
+  } finally {
+    counting.close();
+  }
+  assert.equal(asked, 0, 'the redirect target was never asked');
+  assert.equal(messages[0], messages[1], 'an open and a closed port give the same answer');
+});
+
+/** A route serving the JSON text another route serves, changed by `edit` (the text of one line). */
+function editJson(handler: Handler, edit: (text: string) => string): Handler {
+  let body = '';
+  const capture = {
+    writeHead: () => capture,
+    end: (b: Buffer) => void (body = b.toString()),
+  };
+  handler({} as IncomingMessage, capture as unknown as ServerResponse);
+  const text = Buffer.from(edit(body));
+  return (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': text.length });
+    res.end(text);
+  };
+}
+
+test('a lib.json nested 20,000 deep (39 KB) is refused at once, naming the document and the limit', async () => {
+  const next = library(GOOD, 2);
+  next.set(
+    '/lib/lib.json',
+    editJson(next.get('/lib/lib.json')!, (t) =>
+      t.replace(/}$/, `,"junk":${'['.repeat(20_000)}${']'.repeat(20_000)}}`),
+    ),
+  );
+  await attack(next, /lib\.json: .*JSON nested more than 64 levels deep \(at line 1, column \d+\)/);
+});
+
+test('an items.json with a deeply nested field in an item', async () => {
+  const next = library(GOOD, 2);
+  next.set(
+    '/lib/items.json',
+    editJson(next.get('/lib/items.json')!, (t) =>
+      t.replace('"properties":{}', `"properties":{"x":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`),
+    ),
+  );
+  await attack(next, /items\.json: .*JSON nested more than 64 levels deep/);
+});
+
 test('an endless VCSP 503 "busy"', async () => {
   const next = library(GOOD, 2);
   let asked = 0;

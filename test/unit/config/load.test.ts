@@ -349,6 +349,28 @@ test('YAML syntax errors do not quote the source', () => {
   assert.ok(!e.message.includes('secret-looking-token-value'), e.message);
 });
 
+test('a YAML alias bomb is a configuration error naming the file and the first alias, not a crash', () => {
+  const bomb = [
+    'library: templates',
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+    'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+    'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]',
+    '',
+  ].join('\n');
+  const e = problems(bomb, '/etc/claas/claas.yaml');
+  assert.match(
+    e.message,
+    /^\/etc\/claas\/claas\.yaml:3:8: YAML aliases \(\*name\) expand to more than 100 copies .*billion laughs/,
+  );
+  assert.match(e.hint ?? '', /aliases/);
+  // A few aliases are fine (and then the schema speaks).
+  assert.doesNotMatch(problems('x: &x 1\ny: *x\n').message, /aliases/);
+});
+
 test('loadConfig: a missing file is NOT_FOUND, naming the path', async () => {
   await assert.rejects(loadConfig('/nonexistent/claas.yaml'), (e: unknown) => {
     assert.ok(isClaasError(e, 'NOT_FOUND'));

@@ -210,6 +210,75 @@ describe('scanSource', () => {
     },
   );
 
+  it('refuses a symbolic link to a file outside the source folder, naming the link, unless told to follow it', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'claas-outside-'));
+    try {
+      await writeFile(join(outside, 'id_rsa'), 'PRIVATE KEY');
+      await put('tools/readme.txt', 'inside');
+      await symlink(join(outside, 'id_rsa'), join(dir, 'tools', 'notes.txt'));
+      const e = await assertClaasError(
+        () => scanSource(dir),
+        'BAD_INPUT',
+        join(dir, 'tools', 'notes.txt'),
+        /notes\.txt is a symbolic link to .*id_rsa, outside the source folder/,
+      );
+      assert.match(e.hint ?? '', /--follow-symlinks/);
+      // A top-level link (an item of its own) too, and through a relative target.
+      await rm(join(dir, 'tools', 'notes.txt'));
+      await symlink(join('..', '..', outside.split('/').pop()!, 'id_rsa'), join(dir, 'tools', 'rel.txt'));
+      await assertClaasError(() => scanSource(dir), 'BAD_INPUT', join(dir, 'tools', 'rel.txt'), /outside/);
+      await rm(join(dir, 'tools', 'rel.txt'));
+      await symlink(join(outside, 'id_rsa'), join(dir, 'key.txt'));
+      await assertClaasError(() => scanSource(dir), 'BAD_INPUT', join(dir, 'key.txt'), /outside the source/);
+      // Asked for, it is published; a link within the folder always is.
+      await symlink(join(dir, 'tools', 'readme.txt'), join(dir, 'tools', 'again.txt'));
+      const { items } = await scanSource(dir, { followSymlinks: true });
+      assert.deepEqual(
+        items.map((i) => [i.name, i.files.map((f) => f.name)]),
+        [
+          ['key.txt', ['key.txt']],
+          ['tools', ['again.txt', 'readme.txt']],
+        ],
+      );
+      await rm(join(dir, 'key.txt'));
+      assert.deepEqual(
+        (await scanSource(dir)).items[0]?.files.map((f) => f.name),
+        ['again.txt', 'readme.txt'],
+      );
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('says that a name is not valid UTF-8 instead of "does not exist"', async () => {
+    await put('good/a.txt', 'x');
+    const latin1 = Buffer.concat([Buffer.from(join(dir, 'caf')), Buffer.from([0xe9])]);
+    await mkdir(latin1);
+    await writeFile(Buffer.concat([latin1, Buffer.from('/menu.txt')]), 'x');
+    const e = await assertClaasError(
+      () => scanSource(dir),
+      'BAD_INPUT',
+      join(dir, 'caf'),
+      /the name "caf\\xe9" in .* is not valid UTF-8/,
+    );
+    assert.match(e.hint ?? '', /rename it to a UTF-8 name/);
+    await rm(latin1, { recursive: true });
+    // Inside an item folder too; a hidden entry is skipped as ever.
+    await writeFile(Buffer.concat([Buffer.from(join(dir, 'good', 'b')), Buffer.from([0xff, 0x41])]), 'x');
+    await assertClaasError(
+      () => scanSource(dir),
+      'BAD_INPUT',
+      join(dir, 'good'),
+      /"b\\xffA" .* not valid UTF-8/,
+    );
+    await rm(Buffer.concat([Buffer.from(join(dir, 'good', 'b')), Buffer.from([0xff, 0x41])]));
+    await writeFile(Buffer.concat([Buffer.from(join(dir, 'good', '.b')), Buffer.from([0xff])]), 'x');
+    assert.deepEqual(
+      (await scanSource(dir)).items.map((i) => i.name),
+      ['good'],
+    );
+  });
+
   it('stops when aborted', async () => {
     await put('a/a.bin', random(10));
     const ctrl = new AbortController();

@@ -280,3 +280,66 @@ test('keys the last full probe listed need no HEAD; one removed since is found o
     lib.stop();
   }
 });
+
+test('a replica whose probe hangs holds up neither the other replicas’ probes nor requests they can answer', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let clock = 0;
+  const probed = { stuck: 0, healthy: 0 };
+  let release: (() => void) | undefined;
+  const lib = new LibraryReplicas(
+    'templates',
+    ['stuck', 'healthy'].map((name) => ({ name, store: new FakeStore(name) })),
+    {
+      refreshMs: 1_000,
+      now: () => clock,
+      prober: async (store): Promise<ProbeResult> => {
+        const name = store.display as keyof typeof probed;
+        probed[name] += 1;
+        // From its second probe on, "stuck" never answers (a store that accepts and then stalls).
+        if (name === 'stuck' && probed.stuck > 1) await new Promise<void>((r) => (release = r));
+        return { libVersion: 1, complete: { version: 1, snapshot: snapshot(1) } };
+      },
+    },
+  );
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  await lib.start();
+  try {
+    for (let round = 1; round <= 3; round++) {
+      clock += 1_000;
+      t.mock.timers.tick(1_000);
+      await settle();
+    }
+    assert.equal(probed.stuck, 2, 'its hanging probe is not started again while it runs');
+    assert.equal(probed.healthy, 4, 'the healthy replica is probed every refresh meanwhile');
+    assert.deepEqual(await servedLib(lib), { version: '1', replica: 'stuck' });
+  } finally {
+    lib.stop();
+    release?.();
+  }
+});
+
+test('requests wait for the first probes only while no replica can serve', async () => {
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const lib = new LibraryReplicas(
+    'templates',
+    ['stalled', 'fast'].map((name) => ({ name, store: new FakeStore(name) })),
+    {
+      prober: async (store): Promise<ProbeResult> => {
+        if (store.display === 'stalled') await gate;
+        return { libVersion: 1, complete: { version: 1, snapshot: snapshot(1) } };
+      },
+    },
+  );
+  const started = lib.start();
+  try {
+    await lib.settled(); // "fast" answered; "stalled" still probing
+    assert.deepEqual(await servedLib(lib), { version: '1', replica: 'fast' });
+  } finally {
+    release?.();
+    await started;
+    lib.stop();
+  }
+});

@@ -207,3 +207,39 @@ test('openStore opens a folder location as an FsStore', async () => {
     assert.equal(store.display, `file:${root}`);
   });
 });
+
+test('a symbolic link to a folder is no way out of the library: not read, listed, written or deleted through', async () => {
+  const outside = await mkdtemp(join(tmpdir(), 'claas-outside-'));
+  try {
+    await writeFile(join(outside, 'serve.pw'), 'the serve password');
+    await withStore(async (store, root) => {
+      await store.put('item/a.txt', { kind: 'bytes', data: Buffer.from('inside') });
+      await symlink(outside, join(root, 'linkdir'));
+      await symlink(outside, join(root, 'item', 'up'));
+      for (const key of ['linkdir/serve.pw', 'item/up/serve.pw']) {
+        assert.equal(await store.head(key), undefined, key);
+        assert.equal(await store.readBytes(key), undefined, key);
+        await assert.rejects(store.read(key), (e) => isClaasError(e, 'NOT_FOUND'), key);
+        assert.deepEqual(await listKeys(store, key.replace(/serve\.pw$/, '')), [], key);
+        await assert.rejects(
+          store.put(key.replace(/serve\.pw$/, 'planted.txt'), { kind: 'bytes', data: Buffer.from('x') }),
+          (e) => isClaasError(e, 'BAD_INPUT') && /symbolic link that leads out/.test(e.message),
+        );
+        await assert.rejects(store.copyWithin('item/a.txt', key.replace(/serve\.pw$/, 'copy.txt')), (e) =>
+          isClaasError(e, 'BAD_INPUT'),
+        );
+        await assert.rejects(store.copyWithin(key, 'item/copy.txt'), (e) => isClaasError(e, 'NOT_FOUND'));
+        await store.delete([key]);
+      }
+      assert.deepEqual(await readdir(outside), ['serve.pw'], 'nothing written or deleted outside');
+      assert.deepEqual(await listKeys(store), ['item/a.txt']);
+      // A link that stays inside the library is followed.
+      await symlink(join(root, 'item'), join(root, 'alias'));
+      assert.equal((await store.readBytes('alias/a.txt'))?.toString(), 'inside');
+      assert.equal((await store.head('alias/a.txt'))?.size, 6);
+      assert.equal(await text(await store.read('alias/a.txt')), 'inside');
+    });
+  } finally {
+    await rm(outside, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isClaasError } from '../../../src/errors.js';
 import { makeLib, serializeJson } from '../../../src/vcsp/build.js';
-import { parseItemJson, parseItemsJson, parseLibJson, parseSnapshot } from '../../../src/vcsp/schema.js';
+import {
+  MAX_JSON_DEPTH,
+  parseItemJson,
+  parseItemsJson,
+  parseLibJson,
+  parseSnapshot,
+} from '../../../src/vcsp/schema.js';
 import type { VersionSnapshot } from '../../../src/vcsp/types.js';
 import { LEGACY_LIB_ID, claasItem, legacyItem, legacyItemsJson, legacyLibJson } from './fixtures.js';
 
@@ -229,6 +235,52 @@ describe('rejecting hostile documents', () => {
       /items\[0\]\.description: string of 65537 characters is longer than 64 KiB/,
     );
     rejects(() => parseLibJson(JSON.stringify({ junk: [huge] }), 'lib.json'), /junk\[0\]: /, 'lib.json');
+  });
+
+  it('refuses JSON nested deeper than the limit, naming the document, before parsing it', () => {
+    const lib = JSON.parse(legacyLibJson) as Record<string, unknown>;
+    const nested = (depth: number, open = '[', close = ']') =>
+      legacyLibJson.replace(/}\s*$/, `, "junk": ${open.repeat(depth)}${close.repeat(depth)}}`);
+    // Deep enough to be hostile, small enough for the unchecked code to accept it in a blink.
+    for (const text of [nested(2_000), nested(2_000, '{"a":', '}'), nested(MAX_JSON_DEPTH)]) {
+      rejects(
+        () => parseLibJson(text, 'https://evil.example/lib.json'),
+        new RegExp(`JSON nested more than ${MAX_JSON_DEPTH} levels deep \\(at line \\d+, column \\d+\\)`),
+        'https://evil.example/lib.json',
+      );
+    }
+    // At the limit (the document's own object counts as one level) it parses.
+    assert.equal(parseLibJson(nested(MAX_JSON_DEPTH - 1), 'lib.json').id, lib.id);
+    // Brackets inside strings do not count.
+    const quoted = JSON.stringify({ ...lib, description: '['.repeat(10_000) });
+    assert.equal(parseLibJson(quoted, 'lib.json').id, lib.id);
+    const escaped = JSON.stringify({ ...lib, description: `\\"${'{'.repeat(100)}` });
+    assert.equal(parseLibJson(escaped, 'lib.json').id, lib.id);
+  });
+
+  it('refuses a deep document without handing it to JSON.parse (a one-pass bracket count)', () => {
+    const parse = JSON.parse;
+    let calls = 0;
+    JSON.parse = (): unknown => {
+      calls++;
+      throw new SyntaxError('this test refuses to parse');
+    };
+    try {
+      const deep = `{"items": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+      rejects(() => parseItemsJson(deep, 'items.json'), /nested more than 64 levels deep/);
+      rejects(() => parseSnapshot(deep, '.claas/versions/1.json'), /nested/, '.claas/versions/1.json');
+      assert.equal(calls, 0, 'JSON.parse never saw the hostile text');
+    } finally {
+      JSON.parse = parse;
+    }
+  });
+
+  it('reports the path of a problem deep inside a document (built only for the error)', () => {
+    const doc = { items: [{ ...legacyItem(), properties: { a: { b: [1, 2, { constructor: 1 }] } } }] };
+    rejects(
+      () => parseItemsJson(JSON.stringify(doc), 'items.json'),
+      /items\[0\]\.properties\.a\.b\[2\]\.constructor: forbidden key/,
+    );
   });
 
   it('rejects unsafe hrefs wherever they are', () => {

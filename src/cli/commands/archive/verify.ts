@@ -45,7 +45,7 @@ export function parse([id]: [string | undefined], flags: ArchiveVerifyFlags): Ar
 
 function printReport(io: CliIo, r: ArchiveVerifyReport): void {
   for (const p of r.problems) {
-    io.out(`${p.problem === 'extra' ? 'warning' : 'ERROR  '} ${r.id}/${p.key}: ${p.message}\n`);
+    io.result(`${p.problem === 'extra' ? 'warning' : 'ERROR  '} ${r.id}/${p.key}: ${p.message}`);
   }
   const summary = `archive ${r.id} (library version ${r.library?.version ?? '?'}): ${r.checked}/${r.files} files checked, ${formatBytes(r.bytes)}`;
   const audit =
@@ -54,7 +54,7 @@ function printReport(io: CliIo, r: ArchiveVerifyReport): void {
       : r.auditMatch === false
         ? ', manifest differs from the audit log'
         : '';
-  io.out(r.ok ? `OK ${summary}${audit}\n` : `FAILED ${summary}${audit}\n`);
+  io.result(r.ok ? `OK ${summary}${audit}` : `FAILED ${summary}${audit}`);
 }
 
 export async function run(o: ArchiveVerifyOptions, io: CliIo): Promise<number> {

@@ -50,7 +50,7 @@ async function reloadAll(run: RunningGateway, restamp: () => Promise<void>): Pro
   try {
     const next = await loadGatewaySettings(run.paths);
     const nextTenants = await readTenants(next.tenantsFile);
-    const nextAdmin = await readAdminPassword(next.gateway);
+    const nextAdmin = await readAdminPassword(next.gateway, (m) => log.warn({}, m));
     const nextTls =
       run.tlsAtStart?.kind === 'files'
         ? await loadTls(tlsSource(run.tlsFlags, next.gateway), next, run.host)

@@ -84,7 +84,7 @@ function describePlan(io: CliIo, result: Planned['result']): void {
   io.say(
     `replication of library "${result.library}" (${result.plan.source.bucket}/${result.plan.source.prefix}):`,
   );
-  for (const c of result.changes) io.say(changeLine(c));
+  for (const c of result.changes) io.say(changeLine(c).split('\n'));
   for (const z of result.plan.zoneReplicas) io.say(`  = zone replica  ${z.replica}: ${z.reason}`);
 }
 
@@ -93,7 +93,7 @@ async function applyConfirmed(io: CliIo, planned: Planned): Promise<number> {
   const notes = result.notes;
   const applied = await applySteps(steps, {
     onStep: (c) => {
-      if (c.outcome !== 'unchanged') io.say(changeLine(c));
+      if (c.outcome !== 'unchanged') io.say(changeLine(c).split('\n'));
     },
   });
   const failed = applied.find((c) => c.outcome === 'failed');

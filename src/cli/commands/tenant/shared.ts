@@ -12,6 +12,7 @@ import type { TenantRecord } from '../../../gateway/multi/tenants.js';
 import { VCSP_USER } from '../../../vcsp/basic-auth.js';
 import { defaulted } from '../../flags.js';
 import type { CliIo } from '../../io.js';
+import { printable } from '../../printable.js';
 import { collect } from '../../options.js';
 
 /** The gateway whose tenants a verb manages. */
@@ -106,10 +107,10 @@ export function showSecret(io: CliIo, ctx: Context, t: TenantRecord, password: s
   }
   io.out(
     [
-      `tenant ${t.name} ${verb}; it may read: ${t.libraries.join(', ')}`,
+      printable(`tenant ${t.name} ${verb}; it may read: ${t.libraries.join(', ')}`),
       `password (shown once; store it now): ${password}`,
       `vCenter subscription: user "${VCSP_USER}", this password, URL:`,
-      ...urls.map((u) => `  ${u}`),
+      ...urls.map((u) => `  ${printable(u)}`),
       '',
     ].join('\n'),
   );
