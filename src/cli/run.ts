@@ -3,13 +3,15 @@
 import { ClaasError } from '../errors.js';
 import { reportError } from './output.js';
 import type { OutputMode } from './output.js';
+import { watchStores } from './store-watchdog.js';
 
 export async function runCommand(
-  flags: { json?: boolean; quiet?: boolean },
+  flags: { json?: boolean; quiet?: boolean; storeTimeout?: string },
   body: (mode: OutputMode) => Promise<number>,
 ): Promise<void> {
   const mode: OutputMode = { json: flags.json ?? false, quiet: flags.quiet ?? false };
   try {
+    watchStores(flags, mode);
     process.exitCode = await body(mode);
   } catch (e) {
     process.exitCode = reportError(mode, e);

@@ -94,6 +94,10 @@ export function addStoreFlags(cmd: Command): Command {
     .option(
       '--profile <name>',
       'AWS profile from the shared config/credentials files (default: the standard chain)',
+    )
+    .option(
+      '--store-timeout <duration>',
+      'give up on an S3 store that has not answered for this long (default 5m, or $CLAAS_STORE_TIMEOUT; 0 = never)',
     );
 }
 
