@@ -3,7 +3,20 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', '.test-env/**', '.bench-work/**', 'web/dist/**'] },
+  {
+    // Generated output (builds, the demo's ./claas-demo, test screenshots, peers' state) is never linted.
+    ignores: [
+      'dist/**',
+      'dist-*/**',
+      'node_modules/**',
+      '.test-env/**',
+      '.bench-work/**',
+      '.repl-dist/**',
+      'web/dist/**',
+      'claas-demo/**',
+      'test-output/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

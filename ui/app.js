@@ -3,7 +3,10 @@
 // the recent audit events. Plain ES module, no framework, no build step. Data from the API is only ever
 // put in the page with createElement/textContent/setAttribute: names may be hostile, never innerHTML.
 
-const API = '../api/';
+// The API beside the page (../api/ of /ui/), built from location.origin: the page's own URL may carry
+// the admin's credentials (http://admin:PASSWORD@host/ui/, as bookmarked), and browsers refuse fetch()
+// of a URL with credentials. The browser keeps sending the Basic credentials it authenticated with.
+const API = new URL('../api/', window.location.origin + window.location.pathname).href;
 const PAGE_SIZE = 100;
 const DEFAULT_REFRESH_SECONDS = 5;
 const SEARCH_DEBOUNCE_MS = 300;

@@ -39,7 +39,7 @@ export function renamed<T>(
   return old.value;
 }
 
-/** --endpoint, --region, --profile: where an s3:// location is and whose credentials reach it. */
+/** --endpoint, --region, --profile, --store-timeout: where an s3:// location is and whose credentials reach it. */
 export function addStoreFlags(cmd: Command): Command {
   return cmd
     .addOption(
@@ -55,6 +55,13 @@ export function addStoreFlags(cmd: Command): Command {
         '--profile <name>',
         'AWS profile from the shared config/credentials files',
         'the standard credential chain',
+      ),
+    )
+    .addOption(
+      defaulted(
+        '--store-timeout <duration>',
+        'give up on an S3 store that has not answered for this long (0 = never)',
+        '5m, or $CLAAS_STORE_TIMEOUT',
       ),
     );
 }

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { createIo } from './io.js';
 import type { CliIo, OutputMode, Writer } from './io.js';
 import { reportError } from './output.js';
+import { watchStores } from './store-watchdog.js';
 
 /** Collects deprecation notices (old flag spellings) while parsing; they go to stderr, never stdout. */
 export type Deprecated = (notice: string) => void;
@@ -59,6 +60,7 @@ export async function runVerb(
   const io = createIo(modeOf(verb, flags), streams);
   try {
     const options: unknown = verb.parse(args, flags, (notice) => io.err(`${notice}\n`));
+    watchStores({ storeTimeout: flags.storeTimeout as string | undefined }, io);
     return await verb.run(options, io);
   } catch (e) {
     return reportError(io, e);

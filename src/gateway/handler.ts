@@ -130,23 +130,50 @@ export function sendStatus(
   headers: Record<string, string> = {},
 ) {
   const body = `${status} ${STATUS_CODES[status] ?? ''}\n`;
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  sendBody(
+    req,
+    res,
+    status,
+    {
+      ...headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+    },
+    body,
+  );
 }
 
 /** A JSON answer made in memory, never cached (health, admin API). */
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, doc: unknown): void {
   const body = Buffer.from(`${JSON.stringify(doc)}\n`);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(body.length),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
+  sendBody(
+    req,
+    res,
+    status,
+    {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    },
+    body,
+  );
+}
+
+/**
+ * Sends an answer made in memory (the body is left out for HEAD). The headers go through setHeader, so
+ * they stay readable with getHeader once sent (writeHead(status, headers) alone bypasses that store): the
+ * gateway's access log counts such answers by their Content-Length.
+ */
+export function sendBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer | string,
+): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.writeHead(status);
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

@@ -1,12 +1,14 @@
-// The configured S3 client: standard credential chain, region, endpoint, retries, connection pool, and the
-// settings S3-compatible servers (Ceph RGW, MinIO, R2, ...) need that AWS does not.
+// The configured S3 client: standard credential chain, region, endpoint, retries, connection pool, a
+// watchdog for stores that stop answering (s3-watchdog.ts), and the settings S3-compatible servers (Ceph
+// RGW, MinIO, R2, ...) need that AWS does not.
 
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { awsCredentials, awsS3, smithyHttp } from './aws-sdk.js';
-import { DEFAULT_REGION, isAwsEndpoint } from './endpoints.js';
+import { DEFAULT_REGION, endpointDisplay, isAwsEndpoint } from './endpoints.js';
+import { StoreWatchdog } from './s3-watchdog.js';
 
 const { S3Client } = awsS3;
 type S3Client = InstanceType<typeof S3Client>;
@@ -140,10 +142,27 @@ function signedPayloadHash(client: S3Client): void {
   );
 }
 
+/** Middleware name; exported for tests. */
+export const WATCHDOG = 'claasStoreWatchdog';
+
+/** Every command (all its attempts) and each attempt run under the client's watchdog: see s3-watchdog.ts. */
+function addWatchdog(client: S3Client, watchdog: StoreWatchdog): void {
+  client.middlewareStack.add(
+    (next, context) => (args) =>
+      watchdog.run(context.commandName ?? 'request', args, next as never) as ReturnType<typeof next>,
+    { step: 'initialize', name: WATCHDOG, priority: 'high' },
+  );
+  client.middlewareStack.add(
+    (next) => (args) => watchdog.attempt(args, next as never) as ReturnType<typeof next>,
+    { step: 'deserialize', name: `${WATCHDOG}Attempt`, priority: 'low' },
+  );
+}
+
 export function createS3Client(settings: S3ClientSettings): S3Client {
   suppressSdkNodeVersionWarning();
   const maxSockets = settings.maxSockets ?? 64;
   const aws = isAwsEndpoint(settings.endpoint);
+  const watchdog = new StoreWatchdog(endpointDisplay(settings.endpoint, settings.region ?? DEFAULT_REGION));
   const config: S3ClientConfig = {
     region: settings.region ?? DEFAULT_REGION,
     credentials: settings.credentials ?? fromNodeProviderChain({ profile: settings.profile }),
@@ -151,9 +170,10 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
     maxAttempts: settings.maxAttempts ?? 5,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: settings.connectionTimeoutMs ?? 10_000,
-      requestTimeout: settings.requestTimeoutMs ?? 120_000,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      // An idle socket fails the attempt (smithy's requestTimeout is a total time that only warns).
+      socketTimeout: settings.requestTimeoutMs ?? 120_000,
+      httpAgent: watchdog.watchAgent(new HttpAgent({ keepAlive: true, maxSockets })),
+      httpsAgent: watchdog.watchAgent(new HttpsAgent({ keepAlive: true, maxSockets })),
     }),
   };
   if (settings.endpoint !== undefined) {
@@ -168,5 +188,6 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
   if (!aws) contentMd5(client);
   signedPayloadHash(client);
   if (settings.bucketOwnerFullControl === true) bucketOwnerFullControl(client);
+  addWatchdog(client, watchdog);
   return client;
 }

@@ -69,10 +69,28 @@ function checkLib(report: Report, lib: LibJson): void {
   checkHref(report, 'itemsHref', lib.itemsHref);
 }
 
-/** The etag/generationNum rules of the vCenter client (see docs/vcsp.md). */
+/** How to repair the etag/generationNum quirks of other generators (src/publish/adopt.ts does it). */
+const ADOPT_FIX =
+  'fix: `claas publish <folder> --to <this library> --adopt` (keeps ids and versions, so subscribers ' +
+  'download nothing again; writes generationNum and one etag per item)';
+
+/** Up to three values, quoted, then how many more. */
+function sample(values: string[]): string {
+  const shown = values.slice(0, 3).map((v) => JSON.stringify(v));
+  return values.length > 3 ? `${shown.join(', ')} and ${values.length - 3} more` : shown.join(', ');
+}
+
+/**
+ * The etag/generationNum rules of the vCenter client (see docs/vcsp.md). What other generators write
+ * (make_vcsp_2018.py: one MD5 per item and no generationNum locally, each object's ETag plus its
+ * modification time in S3 mode; make_vcsp_2015.py like the first) is synced by vCenter, so these are
+ * warnings, one per item, that name the consequence and the fix; a missing etag stays an error.
+ */
 function checkFileRecords(report: Report, item: ItemJson): void {
   const names = new Set<string>();
   const etags = new Set<string>();
+  const withoutGeneration: string[] = [];
+  let md5WithGeneration = 0;
   item.files.forEach((file, index) => {
     const field = `files[${index}]`;
     const etag: unknown = file.etag;
@@ -83,31 +101,52 @@ function checkFileRecords(report: Report, item: ItemJson): void {
     if (!Number.isSafeInteger(file.size) || file.size < 0) {
       report.error(`${field}.size`, `${JSON.stringify(file.size)} is not a non-negative integer`);
     }
-    if (!hasGeneration) {
-      const what =
-        generationNum === undefined ? 'is missing' : `${JSON.stringify(generationNum)} is not an integer`;
-      report.error(`${field}.generationNum`, `${what}: vCenter then parses the etag as a number`);
+    if (generationNum !== undefined && !hasGeneration) {
+      report.error(
+        `${field}.generationNum`,
+        `${JSON.stringify(generationNum)} is not an integer: vCenter then parses the etag as a number`,
+      );
     }
     if (typeof etag !== 'string') {
       report.error(`${field}.etag`, 'is missing');
     } else {
       etags.add(etag);
-      if (!hasGeneration && !INTEGER.test(etag)) {
-        report.error(
-          `${field}.etag`,
-          `${JSON.stringify(etag)} is not a decimal integer and generationNum is missing: vCenter fails to parse it`,
-        );
-      } else if (hasGeneration && MD5_HEX.test(etag)) {
-        report.warning(`${field}.etag`, 'is an MD5 hash; it works because generationNum is present');
-      }
+      if (generationNum === undefined) withoutGeneration.push(etag);
+      else if (hasGeneration && MD5_HEX.test(etag)) md5WithGeneration++;
     }
     if (!Array.isArray(file.hrefs) || file.hrefs.length === 0) report.error(`${field}.hrefs`, 'is empty');
     else file.hrefs.forEach((h, i) => checkHref(report, `${field}.hrefs[${i}]`, h));
   });
-  if (etags.size > 1) {
-    report.error(
+  /** "its file has", "its 2 files have", "1 of its 3 files has" */
+  const filesHave = (n: number): string => {
+    const total = item.files.length;
+    const verb = n === 1 ? 'has' : 'have';
+    if (n < total) return `${n} of its ${total} files ${verb}`;
+    return n === 1 ? 'its file has' : `its ${n} files have`;
+  };
+  if (withoutGeneration.length > 0) {
+    const notNumbers = [...new Set(withoutGeneration)].filter((e) => !INTEGER.test(e));
+    report.warning(
       'files',
-      `has ${etags.size} different etags (${[...etags].join(', ')}); all files of an item must share one`,
+      `${filesHave(withoutGeneration.length)} no generationNum, so vCenter parses the etag as a number` +
+        (notNumbers.length === 0
+          ? ''
+          : ` (${sample(notNumbers)} ${notNumbers.length === 1 ? 'is not one' : 'are not'})`) +
+        `: vCenter syncs it, but may not notice later changes to this item; ${ADOPT_FIX}`,
+    );
+  }
+  if (etags.size > 1) {
+    report.warning(
+      'files',
+      `has ${etags.size} different etags (${sample([...etags])}) where vCenter and claas write one per item` +
+        (withoutGeneration.length === 0 ? ": changes are noticed through each file's generationNum" : '') +
+        `; ${ADOPT_FIX}`,
+    );
+  }
+  if (md5WithGeneration > 0) {
+    report.warning(
+      'files',
+      `${filesHave(md5WithGeneration)} an MD5 hash as etag; it works because generationNum is present`,
     );
   }
 }

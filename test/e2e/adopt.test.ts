@@ -55,6 +55,12 @@ test('adopt a make_vcsp_2018.py library in place without making subscribers down
     // The repaired library passes verify (generationNum added) and the old subscriber has nothing to fetch.
     const v = await runCli(['verify', lib, '--deep', '--json'], { env });
     assert.equal(v.code, 0, v.stdout);
+    const problems = (JSON.parse(v.stdout) as { problems: { message: string }[] }).problems;
+    assert.deepEqual(
+      problems.filter((p) => /--adopt/.test(p.message)),
+      [],
+      'the etag warnings whose fix is --adopt are gone',
+    );
     const server = await startCliJson<{ url: string }>(['serve', lib, '--listen', '127.0.0.1:0'], env);
     try {
       const source = new HttpLibrarySource(server.info.url);

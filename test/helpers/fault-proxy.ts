@@ -1,12 +1,13 @@
 // A fault-injecting HTTP proxy for tests: sits between claas and a real S3 endpoint (Ceph RGW) on
-// 127.0.0.1 and, by a deterministic schedule, answers 503 SlowDown or resets connections in the middle
-// of request or response bodies. Everything else is forwarded byte for byte (the Host header is kept, so
+// 127.0.0.1 and, by a deterministic schedule, answers 503 SlowDown, resets connections in the middle
+// of request or response bodies, or hangs (takes the request and never reads or answers: a store that
+// stopped answering). Everything else is forwarded byte for byte (the Host header is kept, so
 // SigV4 signatures stay valid).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = 'slowdown' | 'reset-request' | 'reset-response' | 'internal-error';
+export type Fault = 'slowdown' | 'reset-request' | 'reset-response' | 'internal-error' | 'hang';
 
 export interface FaultProxyOptions {
   target: string; // http://127.0.0.1:7480
@@ -34,6 +35,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     'reset-request': 0,
     'reset-response': 0,
     'internal-error': 0,
+    hang: 0,
     forwarded: 0,
   };
   const perMethod = new Map<string, number>();
@@ -54,6 +56,11 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
         });
         res.end(body);
       });
+      return;
+    }
+    if (fault === 'hang') {
+      counts.hang += 1;
+      req.pause();
       return;
     }
     if (fault === 'reset-request') {

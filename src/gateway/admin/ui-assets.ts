@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ClaasError } from '../../errors.js';
-import { sendStatus } from '../handler.js';
+import { sendBody, sendStatus } from '../handler.js';
 
 /** ui/ at the package root (this file is dist/src/gateway/admin/ui-assets.js once built). */
 export const UI_DIR = fileURLToPath(new URL('../../../../ui/', import.meta.url));
@@ -90,6 +90,5 @@ export function serveUiAsset(
     res.end();
     return;
   }
-  res.writeHead(200, { ...headers, 'Content-Length': String(asset.body.length) });
-  res.end(req.method === 'HEAD' ? undefined : asset.body);
+  sendBody(req, res, 200, { ...headers, 'Content-Length': String(asset.body.length) }, asset.body);
 }

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isClaasError } from '../../errors.js';
 import { WWW_AUTHENTICATE } from '../../vcsp/basic-auth.js';
-import { sendJson, sendStatus, serveKey } from '../handler.js';
+import { sendBody, sendJson, sendStatus, serveKey } from '../handler.js';
 import type { AccessLogEntry, Served, VcspHandler } from '../handler.js';
 import { keyForRequest, MAX_URL_BYTES } from '../request-path.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -277,12 +277,17 @@ function metrics(
     return;
   }
   const body = Buffer.from(ctx.metrics.render());
-  res.writeHead(200, {
-    'Content-Type': METRICS_CONTENT_TYPE,
-    'Content-Length': String(body.length),
-    'Cache-Control': 'no-store',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  sendBody(
+    req,
+    res,
+    200,
+    {
+      'Content-Type': METRICS_CONTENT_TYPE,
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+    },
+    body,
+  );
 }
 
 /** /ui/ (the dashboard's files) and /api/ (its JSON API): admin only; 404 when no admin password is set. */

@@ -146,6 +146,30 @@ test('/ui redirects to /ui/; the page and its files come with a strict CSP; unkn
   assert.equal((await http(gw!.base, '/ui/', { method: 'POST', headers: admin })).status, 405);
 });
 
+test('the access log counts the body bytes of answers made in memory: dashboard files, API, statuses', async () => {
+  const cases: [string, Record<string, string>, number][] = [
+    ['/ui/', admin, 200],
+    ['/ui/app.js', admin, 200],
+    ['/ui/app.css', admin, 200],
+    ['/api/overview', admin, 200],
+    ['/healthz', {}, 200],
+    ['/ui/', {}, 401],
+  ];
+  for (const [path, headers, status] of cases) {
+    const seen = gw!.log.length;
+    const r = await http(gw!.base, path, { headers });
+    assert.equal(r.status, status, path);
+    assert.ok(r.body.length > 0, path);
+    const entry = await waitUntil(
+      () => gw!.log.slice(seen).find((e) => e.path === path),
+      10_000,
+      `the access log entry of ${path}`,
+    );
+    assert.equal(entry?.status, status, path);
+    assert.equal(entry?.bytes, r.body.length, `bytes logged for ${path} (${status})`);
+  }
+});
+
 test('/api/overview lists each library with its served version, replica, items and size', async () => {
   const { status, doc } = await api<{
     gateway: { version: string; refreshSeconds: number };
