@@ -13,7 +13,7 @@ npm run --silent lint
 
 # Debian tools the tests use to validate generated content (VMDK, ISO) and to stand in for subscribers,
 # and Chromium (with a font to render text) for the dashboard's browser tests.
-bash scripts/test-env/apt.sh qemu-utils genisoimage chromium fonts-dejavu-core
+bash scripts/test-env/apt.sh qemu-utils genisoimage libarchive-tools chromium fonts-dejavu-core
 
 if [ "${CLAAS_SKIP_PEERS:-}" != 1 ]; then
   if [ "${CLAAS_KEEP_PEERS:-}" != 1 ]; then
