@@ -21,6 +21,8 @@ const STATE_LABELS = {
   error: 'error',
   pending: 'pending',
 };
+/** A mirror replica claas mirror never filled (state empty while the origin has a version): what to do. */
+const UNFILLED_LABEL = 'empty — run claas mirror';
 const TYPE_LABELS = { ovf: 'OVF', iso: 'ISO', other: 'other' };
 /** Sort columns that start descending (newest, biggest first); the others start ascending. */
 const DESCENDING_FIRST = new Set(['size', 'version', 'changed']);
@@ -178,6 +180,21 @@ function stateLabel(s) {
 function stateBadge(s) {
   const known = Object.hasOwn(STATE_LABELS, s) ? s : 'unknown';
   return el('span', { class: `badge badge-${known}` }, stateLabel(s));
+}
+
+/** True for a mirror replica that holds no version although the origin has one: claas mirror never ran. */
+function unfilled(store, originVersion) {
+  return (
+    store.state === 'empty' &&
+    store.role === 'replica' &&
+    store.mode === 'mirror' &&
+    typeof originVersion === 'number'
+  );
+}
+
+function storeBadge(store, originVersion) {
+  if (!unfilled(store, originVersion)) return stateBadge(store.state);
+  return el('span', { class: 'badge badge-empty badge-unfilled' }, UNFILLED_LABEL);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -352,7 +369,7 @@ function problemsToggle(key, problems, noun = 'problem') {
   );
 }
 
-function storeCell(library, store) {
+function storeCell(library, store, originVersion) {
   return el(
     'td',
     {
@@ -365,7 +382,7 @@ function storeCell(library, store) {
     el(
       'div',
       { class: 'cell-head' },
-      stateBadge(store.state),
+      storeBadge(store, originVersion),
       store.served
         ? el('span', { class: 'served', title: 'lib.json is served from here now' }, 'served')
         : null,
@@ -434,7 +451,9 @@ function renderMatrix(data, receivedAt) {
       libraryHeader(lib),
       originCell(lib.origin, receivedAt),
       ...columns.map((name) =>
-        byName.has(name) ? storeCell(lib.library, byName.get(name)) : absentCell(lib.library, name),
+        byName.has(name)
+          ? storeCell(lib.library, byName.get(name), lib.origin?.version)
+          : absentCell(lib.library, name),
       ),
     );
   });

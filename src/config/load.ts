@@ -17,9 +17,9 @@ export type { ConfigIssue } from './yaml-source.js';
 
 const CONFIG_HINT =
   'Fix the fields named above. claas.yaml has library, origin (location, endpoint, region, credentials), ' +
-  'replicas (name, location, endpoint, region, account, storageClass, mode: native|mirror, credentials) and ' +
-  'gateway (listen, prefer, credentials, tenants) and vcenters (for subscribe --config: name, server, user or ' +
-  'userEnv, passwordFile, one of gateway, url or replica, libraries).';
+  'replicas (name, location, endpoint, region, account, storageClass, mode: native|mirror, credentials, ' +
+  'writeWith: origin|replica) and gateway (listen, prefer, credentials, tenants) and vcenters (for ' +
+  'subscribe --config: name, server, user or userEnv, passwordFile, one of gateway, url or replica, libraries).';
 
 /** A configuration file with problems; message = one "file:line:col: path: problem" line per problem. */
 export class ConfigError extends ClaasError {

@@ -82,6 +82,7 @@ export function resolveConfig(
       name: r.name,
       mode: r.mode,
       replicationTime: r.replicationTime ?? false,
+      ...(r.writeWith === undefined ? {} : { writeWith: r.writeWith }),
       ...storeRef(r, at, problem),
     });
   }

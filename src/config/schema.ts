@@ -27,6 +27,10 @@ export const ARCHIVE_STORAGE_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEE
 export const REPLICA_MODES = ['native', 'mirror'] as const;
 export type ReplicaMode = (typeof REPLICA_MODES)[number];
 
+/** Whose credential `claas mirror` writes a mirror replica with: the origin's (the publisher) or the replica's. */
+export const MIRROR_WRITERS = ['origin', 'replica'] as const;
+export type MirrorWriter = (typeof MIRROR_WRITERS)[number];
+
 export const SSE_MODES = ['AES256', 'aws:kms'] as const;
 export type SseMode = (typeof SSE_MODES)[number];
 
@@ -78,6 +82,8 @@ export const ReplicaSchema = z.strictObject({
   mode: z.enum(REPLICA_MODES),
   /** S3 Replication Time Control (15 minutes, with replication metrics); native replicas on AWS only. */
   replicationTime: z.boolean().optional(),
+  /** Whose credential claas mirror writes this replica with (default origin: the publisher). */
+  writeWith: z.enum(MIRROR_WRITERS).optional(),
 });
 
 export const GatewaySchema = z.strictObject({
@@ -151,6 +157,8 @@ export interface ReplicaConfig extends StoreRef, StoreWriteConfig {
   mode: ReplicaMode;
   /** S3 Replication Time Control (native on AWS). */
   replicationTime: boolean;
+  /** Whose credential `claas mirror` writes this replica with (undefined = the origin's). */
+  writeWith?: MirrorWriter;
 }
 
 export interface GatewayConfig {

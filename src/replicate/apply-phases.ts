@@ -57,9 +57,14 @@ export interface PhaseContext {
   notes: string[];
 }
 
-/** Mirror replicas reached with another identity than the origin's: their owner must let the writer in. */
+/**
+ * Mirror replicas claas mirror writes with the origin's identity although they are reached with another:
+ * their owner must let the writer in (not those with writeWith: replica, written with their own credential).
+ */
 export function mirrorPolicyReplicas(config: ClaasConfig): ReplicaConfig[] {
-  return config.replicas.filter((r) => r.mode === 'mirror' && r.profile !== config.origin.profile);
+  return config.replicas.filter(
+    (r) => r.mode === 'mirror' && r.writeWith !== 'replica' && r.profile !== config.origin.profile,
+  );
 }
 
 async function versioningOf(bucket: BucketAdmin): Promise<string> {

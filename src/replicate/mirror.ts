@@ -15,6 +15,8 @@
 //   that does not know the class (an RGW zone without that placement) is asked first and told so.
 // - lib.json is written from the bytes read at the start (the version the snapshot describes), never copied
 //   at the end: the origin may have committed a newer version meanwhile.
+// - A destination that refuses the writer is reported as that (mirror-access.ts): which identity, and how to
+//   let it write or write with the replica's own credential.
 
 import { join } from 'node:path';
 import { LIB_KEY } from '../publish/layout.js';
@@ -27,6 +29,8 @@ import { probeStorageClass } from '../store/s3-storage-class.js';
 import type { ObjectStore, WriteSettings } from '../store/types.js';
 import { parseLibJson } from '../vcsp/schema.js';
 import { listAll } from './consistency.js';
+import { explainRefusal } from './mirror-access.js';
+import type { MirrorWriterContext } from './mirror-access.js';
 import { COPY_OBJECT_LIMIT, copyInCommitOrder } from './mirror-copy.js';
 import type { CopyOutcome, MirrorEvent } from './mirror-copy.js';
 import { checkDestination, listedOnly, planMirror, readOriginVersion } from './mirror-plan.js';
@@ -78,6 +82,8 @@ export interface MirrorOptions {
   gcGraceMs?: number;
   onEvent?: (e: MirrorEvent) => void;
   signal?: AbortSignal;
+  /** Whose credential the destination is written with, to explain a refusal (without: reported as is). */
+  writer?: MirrorWriterContext;
 }
 
 export const DEFAULT_MIRROR_GC_GRACE_MS = 24 * 3_600_000;
@@ -103,8 +109,9 @@ async function openDestination(opts: MirrorOptions, warn: (message: string) => v
   try {
     note = await probeStorageClass(store, requested);
   } catch (e) {
+    const refusal = await explainRefusal(e, store, opts.writer);
     store.close();
-    throw e;
+    throw refusal ?? e;
   }
   if (note === undefined) return { store, storageClass: requested };
   warn(note);
@@ -166,6 +173,8 @@ export async function mirrorOnce(opts: MirrorOptions): Promise<MirrorResult> {
           })
         : undefined;
     return mirrorResult(opts, { from, dest, plan, copied, previousVersion, gc, warnings, t0 });
+  } catch (e) {
+    throw (await explainRefusal(e, dest.store, opts.writer)) ?? e;
   } finally {
     await lock?.release().catch((e: unknown) => {
       // The entry expires by itself; the next run removes it as stale.

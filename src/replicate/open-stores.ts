@@ -1,11 +1,18 @@
 // The stores a claas.yaml names, opened as ObjectStores: the origin (with its credentials and write
 // settings) and each replica, either for reading (with the replica's own credentials: what status and the
 // gateway see) or for writing by `claas mirror` (by default as the origin's identity, the publisher, which
-// the replica bucket's owner lets write through the bucket policy `claas replication apply` sets).
+// the replica bucket's owner lets write through the bucket policy `claas replication apply` sets; with
+// `writeWith: replica` or `claas mirror --write-with replica` as the replica's own identity).
 
 import { ClaasError } from '../errors.js';
 import { storeLocation, storeWriteSettings } from '../config/schema.js';
-import type { ClaasConfig, OriginConfig, ReplicaConfig, StoreWriteConfig } from '../config/schema.js';
+import type {
+  ClaasConfig,
+  MirrorWriter,
+  OriginConfig,
+  ReplicaConfig,
+  StoreWriteConfig,
+} from '../config/schema.js';
 import { openStore } from '../store/open.js';
 import type { OpenStoreOptions } from '../store/open.js';
 import type { ObjectStore, S3Location, WriteSettings } from '../store/types.js';
@@ -22,12 +29,36 @@ export interface OpenOriginOptions extends Omit<OpenStoreOptions, 'write'> {
 
 export interface OpenReplicaOptions extends Omit<OpenStoreOptions, 'write'> {
   /**
-   * Open for writing (claas mirror): as the origin's identity unless `profile` says otherwise, with the
-   * replica's storage class and encryption for data files.
+   * Open for writing (claas mirror): as the identity replicaWriter names, with the replica's storage class
+   * and encryption for data files.
    */
   write?: boolean;
   /** Another profile than the default for this use. */
   profile?: string;
+  /** For writing: whose credential, instead of the replica's writeWith (claas mirror --write-with). */
+  writeWith?: MirrorWriter;
+}
+
+/** The credential claas mirror writes a replica with, and where that choice came from (for messages). */
+export interface ReplicaWriter {
+  /** The AWS profile (undefined = the default credential chain). */
+  profile: string | undefined;
+  /** origin: the origin's credential; replica: the replica's own; profile: a --profile given for the run. */
+  as: MirrorWriter | 'profile';
+}
+
+/**
+ * Whose credential writes a replica: a profile given for the run, else writeWith (given for the run, else the
+ * replica's in claas.yaml), by default the origin's.
+ */
+export function replicaWriter(
+  config: ClaasConfig,
+  replica: ReplicaConfig,
+  opts: { profile?: string; writeWith?: MirrorWriter } = {},
+): ReplicaWriter {
+  if (opts.profile !== undefined) return { profile: opts.profile, as: 'profile' };
+  const as = opts.writeWith ?? replica.writeWith ?? 'origin';
+  return { profile: as === 'replica' ? replica.profile : config.origin.profile, as };
 }
 
 export function findReplica(config: ClaasConfig, name: string): ReplicaConfig {
@@ -74,10 +105,11 @@ export function profileOf(store: OriginConfig | ReplicaConfig): string | undefin
 }
 
 /**
- * A replica's store. For reading: the replica's own credentials. For writing (`write: true`): the origin's
- * credentials by default (the publisher writes mirror replicas), the replica's storage class and encryption.
- * When the writer is not the replica's configured identity (another bucket owner), objects are written with
- * the canned ACL bucket-owner-full-control so that the bucket's owner can read them.
+ * A replica's store. For reading: the replica's own credentials. For writing (`write: true`): the writer's
+ * credentials (replicaWriter: the origin's by default, the publisher writes mirror replicas), the replica's
+ * storage class and encryption. When the writer is not the replica's configured identity (another bucket
+ * owner), objects are written with the canned ACL bucket-owner-full-control so that the bucket's owner can
+ * read them.
  */
 export async function openReplicaStore(
   config: ClaasConfig,
@@ -85,10 +117,13 @@ export async function openReplicaStore(
   opts: OpenReplicaOptions = {},
 ): Promise<ConfiguredStore> {
   const replica = findReplica(config, name);
-  const { write, profile, ...rest } = opts;
+  const { write, profile, writeWith, ...rest } = opts;
   const base = storeLocation(replica);
   if (write !== true) return open(withProfile(base, profile), rest);
-  const writer = profile ?? config.origin.profile;
+  const writer = replicaWriter(config, replica, {
+    ...(profile === undefined ? {} : { profile }),
+    ...(writeWith === undefined ? {} : { writeWith }),
+  }).profile;
   return open(
     { ...base, ...(writer === undefined ? { profile: undefined } : { profile: writer }) },
     {

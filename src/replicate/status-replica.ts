@@ -1,6 +1,7 @@
 // One replica's part of `claas status`: the origin's current version against the replica's listing, the
 // newest version complete there (walking its own snapshots back from its lib.json), lib.json itself, and every
 // missing object classified lagging or broken by the rule (status-rule.ts); then the replica's state and lag.
+// A mirror replica claas mirror never committed a version to is "empty" (run claas mirror), not lagging.
 
 import type { ClaasConfig, ReplicaConfig } from '../config/schema.js';
 import { isClaasError } from '../errors.js';
@@ -17,11 +18,13 @@ import {
   resolveEtagDifferences,
 } from './consistency.js';
 import type { DetailedVersionCheck, ListingIndex } from './consistency.js';
-import { classifyMissing, formatAge } from './status-rule.js';
+import { classifyMissing, formatAge, MIRROR_EMPTY } from './status-rule.js';
 import { emptyStatus, errorInfo } from './status-store.js';
 import type { OriginView, StatusOptions, StoreStatus } from './status-store.js';
 
 type ReplicaOptions = Omit<StatusOptions, 'now'> & { settleMs: number; now: Date };
+
+const NO_LIB_JSON = 'no lib.json yet';
 
 /** What the steps of one replica's check share. */
 interface ReplicaCheck {
@@ -85,6 +88,7 @@ export async function checkReplica(
     addBroken(status, head);
     const headOk = head.complete && head.wrongHash.length === 0;
     await settle(check, headOk && libOk ? check.originVersion : walked);
+    markNeverFilled(check);
     return status;
   } catch (e) {
     const status = emptyStatus(name, 'replica', store, replica.mode);
@@ -126,7 +130,7 @@ function checkLibJson(c: ReplicaCheck): boolean {
   const originLib = c.origin.index.objects.get(LIB_KEY);
   const replicaLib = c.index.objects.get(LIB_KEY);
   if (libVersion === undefined) {
-    status.problems.push(replicaLib === undefined ? 'no lib.json yet' : 'lib.json does not parse (altered?)');
+    status.problems.push(replicaLib === undefined ? NO_LIB_JSON : 'lib.json does not parse (altered?)');
     if (replicaLib !== undefined) status.state = 'broken';
     return false;
   }
@@ -217,6 +221,17 @@ async function settle(c: ReplicaCheck, consistent: number | undefined): Promise<
   } else if (consistent === originVersion) {
     status.lagSeconds = 0;
   }
+}
+
+/**
+ * 6. A mirror replica without lib.json and with nothing wrong: claas mirror never committed a version here.
+ * It is empty (run claas mirror), not lagging behind a version it once had, and not broken.
+ */
+function markNeverFilled(c: ReplicaCheck): void {
+  const { status } = c;
+  if (c.mode !== 'mirror' || status.state !== 'lagging' || c.index.objects.has(LIB_KEY)) return;
+  status.state = 'empty';
+  status.problems = [MIRROR_EMPTY, ...status.problems.filter((p) => p !== NO_LIB_JSON)];
 }
 
 /** Adds a check's size and hash findings to a status (each key once). */

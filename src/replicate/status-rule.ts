@@ -15,8 +15,10 @@
 // - lib.json behind the origin's: LAGGING (native: BROKEN once the origin's lib.json is older than the settle
 //   time); ahead of the origin's, naming another library, or differing at the same version: BROKEN.
 // - The origin is BROKEN when its own lib.json version is not complete there (an object missing or resized).
+// - A mirror replica without lib.json and with nothing wrong is EMPTY: claas mirror never filled it (counted
+//   like lagging: run claas mirror).
 // Exit code: 2 when any store is broken, else the error's exit code when a store could not be checked, else 1
-// when a replica lags, else 0.
+// when a replica lags or is empty while the origin is not, else 0.
 
 import type { ReplicaMode } from '../config/schema.js';
 import { ClaasError, exitCodeFor } from '../errors.js';
@@ -28,7 +30,11 @@ export const STATUS_RULE =
   'broken = an object a version references is present with the wrong size or content hash, or is missing ' +
   'longer than the settle time after the origin wrote it (native replicas), or is missing although the ' +
   "replica's own lib.json version references it (mirror replicas: claas mirror writes lib.json last); " +
-  'lagging = missing objects replication or claas mirror will still bring.';
+  'lagging = missing objects replication or claas mirror will still bring; empty = a mirror replica claas ' +
+  'mirror never filled (no lib.json, nothing wrong; exit 1 like lagging: run claas mirror).';
+
+/** The problem line (and, on the dashboard, the label) of a mirror replica claas mirror never filled. */
+export const MIRROR_EMPTY = 'empty — run claas mirror: no version is committed here yet (no lib.json)';
 
 /** What decides whether a missing object makes a store lagging or broken (see the rule at the top). */
 export interface MissingFacts {

@@ -17,6 +17,7 @@ import type { StatusOptions, StoreStatus } from './status-store.js';
 
 export {
   DEFAULT_SETTLE_MS,
+  MIRROR_EMPTY,
   STATUS_RULE,
   classifyMissing,
   formatAge,

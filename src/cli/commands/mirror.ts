@@ -1,16 +1,22 @@
 // `claas mirror --config claas.yaml [--replica NAME] [--watch]`: copy the origin's current version into the
 // replicas claas fills itself (mode: mirror), or once into a native replica (objects written before its
-// replication rule existed). Resumable and incremental; --watch follows the origin.
+// replication rule existed). Resumable and incremental; --watch follows the origin. Writes with the origin's
+// credential unless a replica says writeWith: replica (or --write-with / --profile say otherwise).
 
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { isZoneReplica } from '../../config/resolve.js';
-import { storeLocation, storeWriteSettings } from '../../config/schema.js';
-import type { ClaasConfig, ReplicaConfig } from '../../config/schema.js';
-import { ClaasError, exitCodeFor } from '../../errors.js';
+import { MIRROR_WRITERS, storeLocation, storeWriteSettings } from '../../config/schema.js';
+import type { ClaasConfig, MirrorWriter, ReplicaConfig } from '../../config/schema.js';
+import { badInput, ClaasError, exitCodeFor } from '../../errors.js';
 import { mirrorOnce, originVersion } from '../../replicate/mirror.js';
 import type { MirrorResult } from '../../replicate/mirror.js';
-import { findReplica, openOriginStore, openReplicaStore } from '../../replicate/open-stores.js';
+import {
+  findReplica,
+  openOriginStore,
+  openReplicaStore,
+  replicaWriter,
+} from '../../replicate/open-stores.js';
 import type { ConfiguredStore } from '../../replicate/open-stores.js';
 import { defaulted } from '../flags.js';
 import type { CliIo } from '../io.js';
@@ -27,6 +33,8 @@ export interface MirrorOptions {
   watch: boolean;
   intervalMs: number;
   profile?: string;
+  /** Whose credential writes every replica this run, instead of each replica's writeWith. */
+  writeWith?: MirrorWriter;
   serverSide: boolean;
   concurrency?: number;
   gc: boolean;
@@ -39,6 +47,7 @@ interface MirrorFlags {
   watch?: boolean;
   interval: string;
   profile?: string;
+  writeWith?: string;
   serverSide: boolean;
   concurrency?: string;
   gc: boolean;
@@ -58,6 +67,13 @@ export function define(cmd: Command): void {
     .addOption(
       defaulted('--profile <name>', 'write the replicas as this AWS profile', "the origin's credentials"),
     )
+    .addOption(
+      defaulted(
+        '--write-with <origin|replica>',
+        "write with the origin's credential or each replica's own",
+        "each replica's writeWith in claas.yaml, else origin",
+      ),
+    )
     .option('--no-server-side', 'always stream through this machine (no CopyObject)')
     .addOption(defaulted('--concurrency <n>', 'objects copied at once', '8'))
     .option(
@@ -75,6 +91,7 @@ export function parse(_args: [], flags: MirrorFlags): MirrorOptions {
     watch: flags.watch === true,
     intervalMs: parseDuration(flags.interval, '--interval'),
     ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+    ...(flags.writeWith === undefined ? {} : { writeWith: parseWriteWith(flags) }),
     serverSide: flags.serverSide,
     ...(flags.concurrency === undefined
       ? {}
@@ -82,6 +99,17 @@ export function parse(_args: [], flags: MirrorFlags): MirrorOptions {
     gc: flags.gc,
     gcGraceMs: parseDuration(flags.gcGrace, '--gc-grace'),
   };
+}
+
+function parseWriteWith(flags: MirrorFlags): MirrorWriter {
+  const value = flags.writeWith as MirrorWriter;
+  if (!MIRROR_WRITERS.includes(value)) {
+    throw badInput(`--write-with takes ${MIRROR_WRITERS.join(' or ')}; got "${value}"`, '--write-with');
+  }
+  if (flags.profile !== undefined) {
+    throw badInput('give --profile or --write-with, not both', '--write-with');
+  }
+  return value;
 }
 
 /** The replicas to fill: those named, else every mode: mirror replica. */
@@ -128,6 +156,10 @@ function mirrorer(
   origin: ConfiguredStore,
   signal: AbortSignal,
 ): RunOne {
+  const choice = {
+    ...(o.profile === undefined ? {} : { profile: o.profile }),
+    ...(o.writeWith === undefined ? {} : { writeWith: o.writeWith }),
+  };
   return async (r) => {
     const progress = progressLine(io);
     try {
@@ -137,8 +169,9 @@ function mirrorer(
         openDestination: (withStorageClass) =>
           openReplicaStore(withStorageClass ? config : withoutStorageClass(config, r.name), r.name, {
             write: true,
-            ...(o.profile === undefined ? {} : { profile: o.profile }),
+            ...choice,
           }) as Promise<ConfiguredStore>,
+        writer: { replica: r.name, as: replicaWriter(config, r, choice).as, config: o.config },
         ...(r.storageClass === undefined ? {} : { storageClass: r.storageClass }),
         write: storeWriteSettings({ ...r, storageClass: undefined }),
         serverSide: o.serverSide,

@@ -1,6 +1,7 @@
 // `claas status --config claas.yaml`: is every replica consistent with the origin? Exit 0 all consistent, 1 a
-// replica lags (replication or claas mirror will bring what is missing), 2 a replica is broken. --watch checks
-// again every --interval until Ctrl-C (with --json: one JSON document per line and round).
+// replica lags (replication or claas mirror will bring what is missing) or is a mirror replica still empty
+// (claas mirror never filled it), 2 a replica is broken. --watch checks again every --interval until Ctrl-C
+// (with --json: one JSON document per line and round).
 
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
@@ -44,7 +45,7 @@ export function define(cmd: Command): void {
       ),
     )
     .addOption(defaulted('--max-back <n>', 'versions below lib.json searched for a complete one', '20'))
-    .addHelpText('after', `\nLagging or broken: ${STATUS_RULE}\n`);
+    .addHelpText('after', `\nLagging, empty or broken: ${STATUS_RULE}\n`);
 }
 
 export function parse(_args: [], flags: StatusFlags): StatusOptions {
@@ -112,7 +113,7 @@ export const verb: Verb<StatusOptions, StatusFlags, []> = {
   name: 'status',
   description:
     'for the origin and every replica: the newest version complete and consistent there, what is missing or ' +
-    'wrong, and the lag; exit 0 consistent, 1 lagging, 2 broken',
+    'wrong, and the lag; exit 0 consistent, 1 lagging (or a mirror replica still empty), 2 broken',
   define,
   parse,
   run,

@@ -78,7 +78,8 @@ before(async () => {
   tenantHash = t.record.scrypt.hash;
   const roots: Record<string, Record<string, string>> = {
     templates: { origin, west },
-    big: { origin: big, west: big },
+    // big's west is a mirror replica claas mirror never filled (its folder does not even exist).
+    big: { origin: big, west: join(work, 'libs', 'big-west-never-filled') },
   };
   const sources: MatrixSource[] = Object.entries(roots).map(([library, stores]) => ({
     library,
@@ -255,12 +256,22 @@ type Matrix = {
       consistentVersion?: number;
       behind?: number;
       missing: number;
+      problems: string[];
       served: boolean;
       reachable: boolean | null;
       location: string;
     }[];
   }[];
 };
+
+test('/api/replicas: a mirror replica claas mirror never filled is empty — run claas mirror, not error', async () => {
+  const big = (await api<Matrix>('/api/replicas')).doc.libraries.find((l) => l.library === 'big')!;
+  const west = big.stores.find((s) => s.name === 'west')!;
+  assert.equal(west.state, 'empty', JSON.stringify(west));
+  assert.match(west.problems[0] ?? '', /^empty — run claas mirror/);
+  assert.ok(west.missing > 0);
+  assert.equal(big.state, 'lagging', 'the library counts an empty replica like a lagging one (exit 1)');
+});
 
 test('/api/replicas follows a mirror replica from lagging (catching up) to consistent', async () => {
   const row = async () =>

@@ -3,7 +3,7 @@
 // (native: Ceph multisite replicates it; read with the subscriber's read-only credential) and `client-a`, a
 // mirror replica in a bucket another RGW user owns, whose policy `claas replication apply` writes.
 // - claas status follows real replication: lagging, then consistent (polling with a timeout; zone sync of the
-//   bucket switched off with radosgw-admin to make the lag deterministic);
+//   bucket switched off with radosgw-admin to make the lag deterministic); client-a, never filled, is empty;
 // - claas mirror: server-side copies, AccessDenied fallback to streaming, kill -9 mid-way and resume;
 // - tampering on a replica (deleted file, same-size overwrite) is reported broken with the key.
 
@@ -166,6 +166,13 @@ test(
   'replication apply writes the mirror replica policy the bucket owner applies; again: no change',
   { skip },
   async () => {
+    // Never filled: empty — run claas mirror (exit 1 like lagging), not an error, not broken.
+    const fresh = await status(['--replica', 'client-a']);
+    assert.equal(storeOf(fresh, 'client-a').state, 'empty', JSON.stringify(storeOf(fresh, 'client-a')));
+    assert.equal(fresh.exitCode, 1);
+    const freshText = await claas(['status', '--config', config, '--replica', 'client-a'], env);
+    assert.equal(freshText.code, 1);
+    assert.match(freshText.stdout, /client-a\s+empty\s+— run claas mirror/);
     const before = await claas(['mirror', '--config', config, '--json'], env);
     assert.equal(before.code, 77, "the publisher may not write client-a's bucket yet");
     const first = await claas(['replication', 'apply', '--config', config, '--yes', '--json'], env);

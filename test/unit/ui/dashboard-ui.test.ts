@@ -534,3 +534,40 @@ test('a library with no complete version says so instead of listing items', asyn
     await gw.close();
   }
 });
+
+test('a mirror replica claas mirror never filled reads "empty — run claas mirror", in its own style', async () => {
+  const data = defaultData();
+  const isos = data.libraries[1]!;
+  isos.stores[2] = {
+    ...isos.stores[1]!,
+    name: 'dr',
+    mode: 'mirror',
+    state: 'empty',
+    libVersion: null,
+    consistentVersion: null,
+    behind: 7,
+    missing: 12,
+    problems: ['empty — run claas mirror: no version is committed here yet (no lib.json)'],
+    reachable: null,
+  };
+  // The same state on an origin (nothing published there yet) keeps the plain "empty".
+  data.libraries[0]!.stores[0]!.state = 'empty';
+  const gw = await startFakeGateway(data);
+  try {
+    await withDashboard(
+      async (page) => {
+        const dr = cell('isos', 'dr');
+        await page.waitForSelector(`${dr}[data-state="empty"]`);
+        assert.equal(await text(page, `${dr} .badge`), 'empty — run claas mirror');
+        assert.equal(await page.getAttribute(`${dr} .badge`, 'class'), 'badge badge-empty badge-unfilled');
+        assert.doesNotMatch(await text(page, dr), /error|broken/);
+        assert.equal(await text(page, `${cell('templates', 'origin')} .badge`), 'empty');
+        const contrast = await runAxe(page, { type: 'rule', values: ['color-contrast'] });
+        assert.deepEqual(contrast, [], describeViolations(contrast));
+      },
+      { gateway: gw },
+    );
+  } finally {
+    await gw.close();
+  }
+});

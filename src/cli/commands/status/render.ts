@@ -1,7 +1,8 @@
 // `claas status` as text: a line per store with its newest consistent version, what is missing or wrong, and
-// the lag; the overall state and the requests it took.
+// the lag; the overall state and the requests it took. A mirror replica claas mirror never filled reads
+// "empty — run claas mirror" with what there is to copy, not the list of every key it lacks.
 
-import { formatAge } from '../../../replicate/status.js';
+import { formatAge, MIRROR_EMPTY } from '../../../replicate/status.js';
 import type { StatusReport, StoreStatus } from '../../../replicate/status.js';
 
 const MAX_KEYS = 10;
@@ -18,6 +19,14 @@ function storeLine(s: StoreStatus, width: number): string[] {
     return [
       `${head} could not be checked: ${s.error?.message ?? 'unknown error'}`,
       ...(s.error?.hint === undefined ? [] : [`      fix: ${s.error.hint}`]),
+    ];
+  }
+  if (s.state === 'empty' && s.problems.includes(MIRROR_EMPTY)) {
+    const others = s.problems.filter((p) => p !== MIRROR_EMPTY);
+    return [
+      `${head} — run claas mirror: no version is committed here yet, ` +
+        `${s.missing.length} objects to copy  [${s.requests} requests]`,
+      ...others.map((p) => `      ${p}`),
     ];
   }
   const parts: string[] = [];
