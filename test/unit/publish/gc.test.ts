@@ -3,36 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { FsStore } from '../../../src/store/fs.js';
 import { publish } from '../../../src/publish/publish.js';
 import { collectGarbage, keysOfSnapshot } from '../../../src/publish/gc.js';
 import { readSnapshot } from '../../../src/publish/state.js';
-import type { SourceItem } from '../../../src/content/types.js';
 import { withTempDir } from '../../helpers/cli.js';
-
-async function item(dir: string, name: string, content: string): Promise<SourceItem> {
-  const d = join(dir, 'src', name);
-  await mkdir(d, { recursive: true });
-  const path = join(d, 'data.txt');
-  await writeFile(path, content);
-  return {
-    name,
-    description: '',
-    type: 'vcsp.other',
-    sourcePath: d,
-    files: [
-      {
-        name: 'data.txt',
-        size: Buffer.byteLength(content),
-        sha256: createHash('sha256').update(content).digest('hex'),
-        origin: { kind: 'file', path },
-      },
-    ],
-  };
-}
+import { textItem } from '../../helpers/source-item.js';
 
 async function keys(store: FsStore): Promise<string[]> {
   const out: string[] = [];
@@ -48,14 +25,14 @@ test('superseded files survive the grace period, then go; foreign files are neve
     const at = (ms: number) => () => new Date(t0 + ms);
 
     await publish(
-      { items: [await item(dir, 'a', 'one')], defaultName: 'lib' },
+      { items: [await textItem(dir, 'a', 'one')], defaultName: 'lib' },
       { store, now: at(0), noGc: true },
     );
     const v1Keys = await keys(store);
     await store.put('notes-from-admin.txt', { kind: 'bytes', data: Buffer.from('mine') });
 
     await publish(
-      { items: [await item(dir, 'a', 'two')], defaultName: 'lib' },
+      { items: [await textItem(dir, 'a', 'two')], defaultName: 'lib' },
       { store, now: at(hour), noGc: true },
     );
     const v2Keys = await keys(store);

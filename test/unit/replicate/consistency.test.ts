@@ -4,13 +4,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { FsStore } from '../../../src/store/fs.js';
 import { publish } from '../../../src/publish/publish.js';
 import { readSnapshot } from '../../../src/publish/state.js';
-import type { SourceItem } from '../../../src/content/types.js';
+import { textItem } from '../../helpers/source-item.js';
 import {
   checkSnapshotAgainst,
   listAll,
@@ -147,34 +146,13 @@ test('an ETag difference is fine when the stored SHA-256 matches, wrongHash othe
   assert.equal(check.complete, true, 'present with the right size: complete, but not consistent');
 });
 
-async function item(dir: string, name: string, content: string): Promise<SourceItem> {
-  const d = join(dir, 'src', name);
-  await mkdir(d, { recursive: true });
-  const path = join(d, 'data.txt');
-  await writeFile(path, content);
-  return {
-    name,
-    description: '',
-    type: 'vcsp.other',
-    sourcePath: d,
-    files: [
-      {
-        name: 'data.txt',
-        size: Buffer.byteLength(content),
-        sha256: createHash('sha256').update(content).digest('hex'),
-        origin: { kind: 'file', path },
-      },
-    ],
-  };
-}
-
 test('newestCompleteVersion walks back from lib.json past versions whose files or snapshot are missing', async () => {
   await withTempDir(async (dir) => {
     const root = join(dir, 'lib');
     const store = new FsStore(root);
     for (const [i, text] of ['one', 'two', 'three'].entries()) {
       await publish(
-        { items: [await item(dir, 'a', text), await item(dir, 'keep', 'same')], defaultName: 'lib' },
+        { items: [await textItem(dir, 'a', text), await textItem(dir, 'keep', 'same')], defaultName: 'lib' },
         { store, noGc: true, now: () => new Date(Date.UTC(2026, 0, 1, i)) },
       );
     }
