@@ -17,6 +17,7 @@ import { awsS3 } from './aws-sdk.js';
 import { httpStatus, isAbortError, isMissingObject, mapS3Error, s3ErrorCode } from './s3-errors.js';
 import { GiB, MiB, choosePartSize, partCount } from './s3-part-size.js';
 import { withRetry } from './s3-retry.js';
+import { stripEtag } from './s3-keys.js';
 import { taggingHeader } from './s3-write-params.js';
 import type { RetryPolicy } from './s3-retry.js';
 import type { CopyFromOptions, ObjectStore, S3Location, ServerSideCopy, WriteSettings } from './types.js';
@@ -96,10 +97,6 @@ export function fullKey(location: S3Location, key: string): string {
 /** The x-amz-copy-source value: bucket/key with every key segment percent-encoded. */
 export function copySource(bucket: string, key: string): string {
   return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-function unquote(etag: string | undefined): string | undefined {
-  return etag?.replace(/^W\//, '').replace(/^"+|"+$/g, '');
 }
 
 type CopyParams = Pick<
@@ -186,7 +183,7 @@ export async function serverSideCopy(
     if (done) return;
   }
   const head = await headSource(src, srcKey, dst.client, o, run);
-  const etag = unquote(o.source.etag) ?? unquote(head.ETag);
+  const etag = stripEtag(o.source.etag) ?? stripEtag(head.ETag);
   const sha256 = o.source.sha256;
   const job: CopyJob = {
     src,
@@ -214,7 +211,7 @@ export async function serverSideCopy(
  * compared with the planned one instead. This halves the requests of a mirror of many small files.
  */
 function planIsEnough(o: CopyFromOptions, dst: S3Side): boolean {
-  const etag = unquote(o.source.etag);
+  const etag = stripEtag(o.source.etag);
   const sse = (o.write ?? dst.write)?.sse;
   return (
     etag !== undefined &&
@@ -240,7 +237,7 @@ async function copyCheckedAfter(
   o: CopyFromOptions,
   run: Run,
 ): Promise<boolean> {
-  const etag = unquote(o.source.etag)!;
+  const etag = stripEtag(o.source.etag)!;
   const to = { Bucket: dst.location.bucket, Key: fullKey(dst.location, dstKey) };
   const params = copyWriteParams({ ...o, sha256: o.source.sha256! }, dst.write, {});
   const source = copySource(src.location.bucket, fullKey(src.location, srcKey));
@@ -258,7 +255,7 @@ async function copyCheckedAfter(
       }
     });
     if (out === undefined) return false;
-    copied = unquote(out.CopyObjectResult?.ETag);
+    copied = stripEtag(out.CopyObjectResult?.ETag);
   } catch (e) {
     throw copyError(e, { src, srcKey, dst, dstKey }, etag);
   }
@@ -318,8 +315,8 @@ async function headSource(
       },
     );
   }
-  const planned = unquote(o.source.etag);
-  if (planned !== undefined && unquote(head.ETag) !== planned) throw changed(url, planned);
+  const planned = stripEtag(o.source.etag);
+  if (planned !== undefined && stripEtag(head.ETag) !== planned) throw changed(url, planned);
   const stored = head.Metadata?.sha256?.toLowerCase();
   const want = o.source.sha256?.toLowerCase();
   if (stored !== undefined && stored !== '' && want !== undefined && stored !== want) {
@@ -431,7 +428,7 @@ async function copyInParts(job: CopyJob, run: Run): Promise<void> {
  */
 async function stillPlanned(job: CopyJob, run: Run): Promise<void> {
   const etag =
-    job.ifMatch.CopySourceIfMatch === undefined ? undefined : unquote(job.ifMatch.CopySourceIfMatch);
+    job.ifMatch.CopySourceIfMatch === undefined ? undefined : stripEtag(job.ifMatch.CopySourceIfMatch);
   if (etag === undefined) return;
   const head = await run(() =>
     job.dst.client.send(
@@ -439,7 +436,7 @@ async function stillPlanned(job: CopyJob, run: Run): Promise<void> {
       { abortSignal: job.o.signal },
     ),
   );
-  if (unquote(head.ETag) !== etag) throw changed(job.src.url(job.srcKey), etag);
+  if (stripEtag(head.ETag) !== etag) throw changed(job.src.url(job.srcKey), etag);
 }
 
 /** A failed copy request as a ClaasError naming the source or the destination, whichever it concerns. */
