@@ -175,6 +175,45 @@ export interface GatewayConfig {
   tls?: { certFile: string; keyFile: string } | { selfSigned: true };
 }
 
+/** How many items one step may remove from the library, per source (`maxDelete`, default 50%). */
+export type MaxDelete = { count: number } | { percent: number };
+
+interface SourceConfigBase {
+  /** Poll period in milliseconds (`interval: 30s`). */
+  intervalMs: number;
+  maxDelete: MaxDelete;
+}
+
+/** Where `claas run` takes a library's items from (the `sources:` section). */
+export type SourceConfig =
+  | (SourceConfigBase & { kind: 'folder'; /** Absolute path. */ path: string })
+  | (SourceConfigBase & {
+      kind: 'vcenter';
+      /** A name from the vcenters: section (its server, login and certificate settings). */
+      vcenter: string;
+      /** A library of that vCenter, by name or id. */
+      library: string;
+    })
+  | (SourceConfigBase & {
+      kind: 'vcsp';
+      /** A publisher's lib.json URL (no credentials in it). */
+      url: string;
+      /** Absolute path of a file holding the subscription password, when the publisher needs one. */
+      passwordFile?: string;
+      thumbprint?: string;
+      /** Absolute path. */
+      caFile?: string;
+    });
+
+/** The `archive:` section: scheduled `archive snapshot` runs of `claas run`. */
+export interface ArchiveScheduleConfig {
+  /** Five-field cron expression, evaluated in UTC. */
+  schedule: string;
+  /** Archive location, as `claas archive snapshot --to` takes it. */
+  to: string;
+  storageClass?: StorageClass;
+}
+
 export interface ClaasConfig {
   /** Absolute path of the file the configuration came from. */
   file: string;
@@ -185,6 +224,10 @@ export interface ClaasConfig {
   /** The vCenters `claas subscribe --config` rolls out to (file paths absolute); undefined without the section. */
   vcenters?: VcenterTarget[];
   replication: { roleName?: string };
+  /** Where `claas run` takes the items from; undefined without the section. */
+  sources?: SourceConfig[];
+  /** Scheduled archive snapshots of `claas run`; undefined without the section. */
+  archive?: ArchiveScheduleConfig;
 }
 
 export const S3_HINT = 'Use s3://bucket/prefix with endpoint, region and credentials beside it.';

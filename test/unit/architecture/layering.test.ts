@@ -28,6 +28,21 @@ const ALLOWED: Record<string, readonly string[] | 'anything'> = {
   sources: ['content', 'errors', 'publish', 'store', 'subscriber', 'util', 'vcenter', 'vcsp'],
   gateway: ['config', 'errors', 'net', 'publish', 'replicate', 'store', 'util', 'vcsp'],
   demo: ['content'],
+  run: [
+    'archive',
+    'config',
+    'content',
+    'errors',
+    'net',
+    'publish',
+    'replicate',
+    'sources',
+    'store',
+    'subscriber',
+    'util',
+    'vcenter',
+    'vcsp',
+  ],
   cli: 'anything',
 };
 
