@@ -93,6 +93,23 @@ export function storedOrigin(library: ObjectStore, source: StoredFile['source'])
   };
 }
 
+/** A stored item as the publish engine takes it (its files' origins in `library` or elsewhere). */
+export function storedSourceItem(library: ObjectStore, i: StoredItem, sourcePath: string): SourceItem {
+  return {
+    name: i.name,
+    description: i.description,
+    type: i.type,
+    ...(i.isVappTemplate === undefined ? {} : { isVappTemplate: i.isVappTemplate }),
+    sourcePath,
+    files: i.files.map((f) => ({
+      name: f.name,
+      size: f.size,
+      sha256: f.sha256,
+      origin: storedOrigin(library, f.source),
+    })),
+  };
+}
+
 function desiredOf(items: StoredItem[]): DesiredItem[] {
   return items.map((i) => ({
     name: i.name,
@@ -167,19 +184,7 @@ export async function republish(o: RepublishOptions): Promise<RepublishResult> {
   });
 
   const copied = o.dryRun === true ? [] : await placeFiles(o, plan.newFiles);
-  const items: SourceItem[] = o.items.map((i) => ({
-    name: i.name,
-    description: i.description,
-    type: i.type,
-    ...(i.isVappTemplate === undefined ? {} : { isVappTemplate: i.isVappTemplate }),
-    sourcePath: `${store.display} (${o.action})`,
-    files: i.files.map((f) => ({
-      name: f.name,
-      size: f.size,
-      sha256: f.sha256,
-      origin: storedOrigin(store, f.source),
-    })),
-  }));
+  const items = o.items.map((i) => storedSourceItem(store, i, `${store.display} (${o.action})`));
   const options: PublishOptions & EngineAuditOptions = {
     store,
     state,

@@ -19,7 +19,9 @@ const CONFIG_HINT =
   'Fix the fields named above. claas.yaml has library, origin (location, endpoint, region, credentials), ' +
   'replicas (name, location, endpoint, region, account, storageClass, mode: native|mirror, credentials, ' +
   'writeWith: origin|replica) and gateway (listen, prefer, credentials, tenants) and vcenters (for ' +
-  'subscribe --config: name, server, user or userEnv, passwordFile, one of gateway, url or replica, libraries).';
+  'subscribe --config: name, server, user or userEnv, passwordFile, one of gateway, url or replica, libraries) ' +
+  'and, for claas run, sources (folder, vcenter with library, or vcsp; interval, maxDelete) and archive ' +
+  '(schedule, to, storageClass).';
 
 /** A configuration file with problems; message = one "file:line:col: path: problem" line per problem. */
 export class ConfigError extends ClaasError {

@@ -22,7 +22,9 @@ import type {
   ReplicaConfig,
   StoreRef,
 } from './schema.js';
+import { NO_TARGET_MESSAGE, subscriptionTargets } from './vcenters.js';
 import type { VcenterTarget } from './vcenters.js';
+import { resolveArchive, resolveSources } from './run-settings.js';
 import type { FieldPath, PendingIssue } from './yaml-source.js';
 
 type RawStore = RawConfig['origin'];
@@ -89,10 +91,22 @@ export function resolveConfig(
 
   const gateway =
     raw.gateway === undefined ? undefined : resolveGateway(raw.gateway, raw.replicas ?? [], baseDir, problem);
+  // A vCenter that a source reads from needs no subscription target.
+  const readFrom = new Set((raw.sources ?? []).flatMap((s) => (s.vcenter === undefined ? [] : [s.vcenter])));
   const vcenters =
     raw.vcenters === undefined
       ? undefined
-      : resolveVcenters(raw.vcenters, raw.replicas ?? [], baseDir, problem);
+      : resolveVcenters(raw.vcenters, raw.replicas ?? [], readFrom, baseDir, problem);
+  const sources =
+    raw.sources === undefined
+      ? undefined
+      : resolveSources(
+          raw.sources,
+          (raw.vcenters ?? []).map((v) => v.name),
+          baseDir,
+          problem,
+        );
+  const archive = raw.archive === undefined ? undefined : resolveArchive(raw.archive, baseDir, problem);
   if (issues.length > 0) return { issues };
   return {
     issues,
@@ -104,6 +118,8 @@ export function resolveConfig(
       ...(gateway === undefined ? {} : { gateway }),
       ...(vcenters === undefined ? {} : { vcenters }),
       replication: raw.replication ?? {},
+      ...(sources === undefined ? {} : { sources }),
+      ...(archive === undefined ? {} : { archive }),
     },
   };
 }
@@ -301,19 +317,27 @@ function resolveGateway(
   };
 }
 
-/** vCenter names are unique, `replica:` names the origin or a replica, file paths are made absolute. */
+/**
+ * vCenter names are unique, `replica:` names the origin or a replica, each has a subscription target unless
+ * a source reads from it (readFrom: names as sources: gives them), file paths are made absolute.
+ */
 function resolveVcenters(
   list: VcenterTarget[],
   replicas: RawReplica[],
+  readFrom: ReadonlySet<string>,
   baseDir: string,
   problem: Problem,
 ): VcenterTarget[] {
   const stores = [ORIGIN_NAME, ...replicas.map((r) => r.name.toLowerCase())];
+  const sourced = new Set([...readFrom].map((n) => n.toLowerCase()));
   const names = new Set<string>();
   return list.map((v, i) => {
     const at: FieldPath = ['vcenters', i];
     if (names.has(v.name.toLowerCase())) problem([...at, 'name'], `"${v.name}" is listed twice`);
     names.add(v.name.toLowerCase());
+    if (subscriptionTargets(v).length === 0 && !sourced.has(v.name.toLowerCase())) {
+      problem(at, NO_TARGET_MESSAGE);
+    }
     if (v.replica !== undefined && !stores.includes(v.replica.toLowerCase())) {
       problem([...at, 'replica'], `no replica "${v.replica}" in this file (replicas: ${stores.join(', ')})`);
     }

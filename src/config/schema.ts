@@ -97,6 +97,79 @@ export const GatewaySchema = z.strictObject({
     .optional(),
 });
 
+/** `interval: 30s`: a whole number of milliseconds, seconds, minutes or hours (resolve checks the minimum). */
+const intervalText = z
+  .string()
+  .trim()
+  .regex(/^\d{1,9}\s*(ms|s|m|h)$/, { error: 'expected a duration like 30s, 5m or 1h' });
+
+/** `maxDelete: 10` (items) or `maxDelete: "20%"` (of the items the library holds from the source). */
+const maxDeleteValue = z.union(
+  [
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,3}(\.\d+)?\s*%$/, { error: 'expected a count (10) or a percentage ("20%")' }),
+  ],
+  { error: 'expected a count (10) or a percentage ("20%")' },
+);
+
+/** The source kinds, by the key that names each in claas.yaml. */
+export const SOURCE_KEYS = ['folder', 'vcenter', 'vcsp'] as const;
+
+/**
+ * One entry of `sources:`: exactly one of folder, vcenter (with library) or vcsp, plus the settings that kind
+ * takes. One object (not a union) so that a mistyped or misplaced key is reported at its line.
+ */
+export const SourceSchema = z
+  .strictObject({
+    folder: text.optional(),
+    vcenter: text.optional(),
+    library: text.optional(),
+    vcsp: text.optional(),
+    interval: intervalText.optional(),
+    maxDelete: maxDeleteValue.optional(),
+    passwordFile: text.optional(),
+    thumbprint: text.optional(),
+    caFile: text.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const kinds = SOURCE_KEYS.filter((k) => s[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: kinds[1] === undefined ? [] : [kinds[1]],
+        message: 'give exactly one of folder, vcenter (with library) or vcsp (a lib.json URL)',
+      });
+      return;
+    }
+    const only = (keys: readonly (keyof typeof s)[], kind: string) => {
+      for (const key of keys) {
+        if (s[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} does not apply to a ${kind} source` });
+        }
+      }
+    };
+    if (s.vcenter !== undefined && s.library === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'a vcenter source needs library: (the name or id of a library in that vCenter)',
+      });
+    }
+    if (s.folder !== undefined) only(['library', 'passwordFile', 'thumbprint', 'caFile'], 'folder');
+    if (s.vcenter !== undefined) only(['passwordFile', 'thumbprint', 'caFile'], 'vcenter');
+    if (s.vcsp !== undefined) only(['library'], 'vcsp');
+  });
+
+export const ArchiveScheduleSchema = z.strictObject({
+  /** Five-field cron expression (UTC). */
+  schedule: text,
+  to: text,
+  storageClass: z.enum(STORAGE_CLASSES).optional(),
+});
+
 /** First URL segments the gateway uses itself: no library can be named so. */
 export const RESERVED_LIBRARY_NAMES = ['api', 'ui', 'healthz', 'metrics'] as const;
 
@@ -114,6 +187,8 @@ export const ConfigSchema = z.strictObject({
   replicas: z.array(ReplicaSchema).optional(),
   gateway: GatewaySchema.optional(),
   vcenters: VcentersSchema.optional(),
+  sources: z.array(SourceSchema).min(1, { error: 'list at least one source' }).optional(),
+  archive: ArchiveScheduleSchema.optional(),
   replication: z
     .strictObject({
       /** IAM role S3 assumes to replicate; default claas-replication-<source bucket>. */

@@ -11,7 +11,8 @@ const envName = z
 /**
  * One vCenter of a rollout. Exactly one of gateway (a claas gateway's base URL: the library is at
  * <gateway>/<library>/lib.json), url (a subscription URL; "{library}" is replaced by the library name) or
- * replica ("origin" or a replica name of this configuration, subscribed to at its S3 URL).
+ * replica ("origin" or a replica name of this configuration, subscribed to at its S3 URL). A vCenter that
+ * `sources:` names (its libraries are read, nothing is subscribed) may have none: resolve.ts checks that.
  */
 export const VcenterTargetSchema = z
   .strictObject({
@@ -35,11 +36,11 @@ export const VcenterTargetSchema = z
     automaticSync: z.boolean().optional(),
   })
   .superRefine((v, ctx) => {
-    const targets = (['gateway', 'url', 'replica'] as const).filter((k) => v[k] !== undefined);
-    if (targets.length !== 1) {
+    const targets = subscriptionTargets(v);
+    if (targets.length > 1) {
       ctx.addIssue({
         code: 'custom',
-        path: targets[1] === undefined ? [] : [targets[1]],
+        path: [targets[1]!],
         message: 'give exactly one of gateway, url or replica (what this vCenter subscribes to)',
       });
     }
@@ -51,6 +52,20 @@ export const VcenterTargetSchema = z
       });
     }
   });
+
+/** Which of gateway, url and replica (what the vCenter subscribes to) an entry gives. */
+export function subscriptionTargets(v: {
+  gateway?: string | undefined;
+  url?: string | undefined;
+  replica?: string | undefined;
+}): ('gateway' | 'url' | 'replica')[] {
+  return (['gateway', 'url', 'replica'] as const).filter((k) => v[k] !== undefined);
+}
+
+/** The message for a vCenter entry without a subscription target, where one is needed. */
+export const NO_TARGET_MESSAGE =
+  'give exactly one of gateway, url or replica (what this vCenter subscribes to); ' +
+  'only a vCenter that sources: reads from may have none';
 
 export const VcentersSchema = z.array(VcenterTargetSchema).min(1, { error: 'list at least one vCenter' });
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { ClaasError } from '../errors.js';
 import { mapLimited } from '../util/pool.js';
 import { listLibraryItems, openDownloadSession, requireLibrary } from '../vcenter/index.js';
-import type { ItemFileInfo, ItemInfo, PollOptions, VcenterApi } from '../vcenter/index.js';
+import type { ItemFileInfo, ItemInfo, LibraryInfo, PollOptions, VcenterApi } from '../vcenter/index.js';
 import type { ItemType } from '../vcsp/types.js';
 import type { RemoteFile, RemoteItem, RemoteLibrary } from './import.js';
 import type { DigestAlgo, Expected } from './staging.js';
@@ -85,11 +85,32 @@ export async function readVcenterSource(api: VcenterApi, o: VcenterSourceOptions
     }
     items = items.filter((i) => wanted.has(i.name));
   }
-  const warnings: RemoteLibrary['warnings'] = [];
   const listed = await mapLimited(items, 4, async (item) => ({
     item,
     files: await api.listItemFiles(item.id),
   }));
+  return vcenterRemoteLibrary(api, library, listed, o.poll);
+}
+
+/** A vCenter item with the files it lists. */
+export interface ListedVcenterItem {
+  item: ItemInfo;
+  files: ItemFileInfo[];
+}
+
+/**
+ * The RemoteLibrary of a vCenter library whose items (and their file lists) are already listed: items
+ * without files (VM templates, empty items) are left out with a warning; files are read from download
+ * sessions only when an item is imported.
+ */
+export function vcenterRemoteLibrary(
+  api: VcenterApi,
+  library: LibraryInfo,
+  listed: readonly ListedVcenterItem[],
+  poll: PollOptions = {},
+): RemoteLibrary {
+  const url = `${api.server} library ${JSON.stringify(library.name)}`;
+  const warnings: RemoteLibrary['warnings'] = [];
   const remote: RemoteItem[] = [];
   for (const { item, files } of listed) {
     const where = `item ${JSON.stringify(item.name)}`;
@@ -115,7 +136,7 @@ export async function readVcenterSource(api: VcenterApi, o: VcenterSourceOptions
       type: vcspTypeOf(item.type),
       where,
       content: async () => {
-        const session = await openDownloadSession(api, item.id, o.poll ?? {});
+        const session = await openDownloadSession(api, item.id, poll);
         const remoteFiles = session.files.map((f): RemoteFile => ({
           name: f.name,
           size: f.size ?? -1,

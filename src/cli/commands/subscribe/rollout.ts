@@ -6,6 +6,7 @@ import { ClaasError, EXIT, badInput } from '../../../errors.js';
 import { loadConfig, parseConfig } from '../../../config/load.js';
 import { configuredStores } from '../../../config/schema.js';
 import type { ClaasConfig } from '../../../config/schema.js';
+import { NO_TARGET_MESSAGE, subscriptionTargets } from '../../../config/vcenters.js';
 import type { VcenterTarget } from '../../../config/vcenters.js';
 import { locationDefaults, parseLocation } from '../../../store/location.js';
 import type { CliIo } from '../../io.js';
@@ -101,7 +102,12 @@ function targetsOf(config: Rollout, names: string[]): VcenterTarget[] {
       `Its vCenters: ${config.vcenters.map((v) => v.name).join(', ')}.`,
     );
   }
-  return config.vcenters.filter((v) => only.size === 0 || only.has(v.name.toLowerCase()));
+  const chosen = config.vcenters.filter((v) => only.size === 0 || only.has(v.name.toLowerCase()));
+  // A vCenter only `claas run` reads from (sources:) has nothing to subscribe to.
+  const untargeted = chosen.find((v) => only.size > 0 && subscriptionTargets(v).length === 0);
+  if (untargeted !== undefined)
+    throw badInput(`vCenter ${untargeted.name}: ${NO_TARGET_MESSAGE}`, untargeted.name);
+  return chosen.filter((v) => subscriptionTargets(v).length > 0);
 }
 
 /** Subscribes every library of one vCenter target; each outcome (or error) goes to results. */
@@ -172,6 +178,9 @@ async function rolloutTarget(
 export async function rollout(io: CliIo, file: string, o: RolloutOptions): Promise<number> {
   const config = await readRollout(file);
   const targets = targetsOf(config, o.vcenters);
+  for (const v of config.vcenters) {
+    if (!targets.includes(v) && o.vcenters.length === 0) io.note(`${v.name}: skipped: ${NO_TARGET_MESSAGE}`);
+  }
   const results: RolloutResult[] = [];
   for (const target of targets) await rolloutTarget(io, config, target, o, results);
   const ok = results.every((r) => r.ok);
