@@ -68,6 +68,8 @@ export interface SourceStatus {
   lastChangeAt?: string;
   lastError?: Problem;
   polls: number;
+  /** Polls that failed (listing error, timeout, empty listing refused), since the service started. */
+  pollErrors?: number;
   changesApplied: number;
   itemsPending: number;
   vmtx: string[];
@@ -126,7 +128,9 @@ export type RunEvent =
   | { type: 'vmtx'; library: string; source: string; items: string[] }
   | { type: 'error'; library: string; problem: Problem }
   | { type: 'reload'; ok: boolean; problem?: Problem }
-  | { type: 'stop'; reason: string };
+  | { type: 'stop'; reason: string }
+  /** `claas run --listen`: where /healthz and /metrics answer (the CLI reports it, not the service). */
+  | { type: 'listening'; url: string };
 
 export type RunEventSink = (e: RunEvent) => void;
 
