@@ -9,6 +9,8 @@
 //   <item>/<sha256>/<file name>       file bytes, content-addressed (immutable)
 //   .claas/versions/<libVersion>.json claas's snapshot of a version: VCSP docs + SHA-256 of every file
 //   .claas/lock/<...>.json            the publisher lock
+//   .claas/run-lease/<...>.json       the run lease: which `claas run` publishes this library
+//   .claas/run-archive.json           the last archive.schedule slot `claas run` archived
 //   .claas/tmp/                       temp files of the local store
 
 import { encodeHref } from '../vcsp/hrefs.js';
@@ -17,6 +19,10 @@ export const LIB_KEY = 'lib.json';
 export const CLAAS_DIR = '.claas';
 export const VERSIONS_PREFIX = '.claas/versions/';
 export const LOCK_PREFIX = '.claas/lock/';
+/** The run lease (same protocol as the lock, other entries): one `claas run` publishes a library. */
+export const RUN_LEASE_PREFIX = '.claas/run-lease/';
+/** The archive schedule's record of the last slot done (written after the snapshot succeeded). */
+export const RUN_ARCHIVE_KEY = '.claas/run-archive.json';
 
 export function itemsKey(libVersion: number | string): string {
   return `items-${libVersion}.json`;

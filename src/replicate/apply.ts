@@ -7,11 +7,16 @@
 // -> bucket policies (destination owners) -> the source bucket's replication configuration. Every step is
 // read back after it is applied; bucket configuration is eventually consistent, so a step not visible yet is
 // reported as such. What S3-compatible stores lack is detected, skipped and explained (apply-refusals.ts).
+// What was applied is recorded as a `replication` entry in the origin's audit log (auditApplied).
 
 import { rgwUserArn } from '../access/policies.js';
 import { storeLocation } from '../config/schema.js';
 import type { ClaasConfig } from '../config/schema.js';
+import { appendAudit } from '../publish/audit.js';
+import { resolveActor } from '../publish/identity.js';
+import { closeStore } from '../store/open.js';
 import { underlyingCode } from '../store/s3-errors.js';
+import type { ObjectStore } from '../store/types.js';
 import { principalFromCallerArn } from './apply-merge.js';
 import {
   ApplyClients,
@@ -23,6 +28,7 @@ import {
 } from './apply-phases.js';
 import type { PhaseContext } from './apply-phases.js';
 import { errorText, unsupportedReason } from './apply-refusals.js';
+import { openOriginStore } from './open-stores.js';
 import { publicChange } from './apply-types.js';
 import type { AppliedChange, ApplyOptions, ApplyPlanResult, Step } from './apply-types.js';
 import { planNativeReplication, withSourceAccount } from './plan-native.js';
@@ -71,7 +77,7 @@ export async function planApply(
   config: ClaasConfig,
   opts: ApplyOptions = {},
   clients: ApplyClients = new ApplyClients(),
-): Promise<{ result: ApplyPlanResult; steps: Step[]; clients: ApplyClients }> {
+): Promise<{ result: ApplyPlanResult; steps: Step[]; clients: ApplyClients; config: ClaasConfig }> {
   let plan = planNativeReplication(config);
   const notes: string[] = [...plan.notes];
   const needsAccount = JSON.stringify(plan).includes(SOURCE_ACCOUNT_PLACEHOLDER);
@@ -102,7 +108,49 @@ export async function planApply(
     notes: [...new Set(notes)],
     ...(writer === undefined ? {} : { writerPrincipal: writer }),
   };
-  return { result, steps, clients };
+  return { result, steps, clients, config };
+}
+
+/**
+ * Appends the `replication` entry (the changes applied, and the failure that stopped the rest) to the
+ * origin's audit log, when anything was applied. Never throws: the changes are made already, so a refusal
+ * to write the entry is returned for the caller to report.
+ */
+export async function auditApplied(
+  config: ClaasConfig,
+  applied: AppliedChange[],
+  openOrigin: (c: ClaasConfig) => Promise<ObjectStore> = openOriginStore,
+): Promise<{ key?: string; error?: string }> {
+  const done = applied.filter((c) => c.outcome === 'applied');
+  if (done.length === 0) return {};
+  const failed = applied.find((c) => c.outcome === 'failed');
+  let origin: ObjectStore | undefined;
+  try {
+    origin = await openOrigin(config);
+    const entry = await appendAudit(origin, {
+      action: 'replication',
+      actor: await resolveActor(origin),
+      summary: `replication of library "${config.library}": ${done.length} change${done.length === 1 ? '' : 's'} applied${failed === undefined ? '' : `, stopped at ${failed.kind} of ${failed.target}`}`,
+      details: {
+        changes: done.map((c) => ({
+          kind: c.kind,
+          target: c.target,
+          store: c.store,
+          action: c.action,
+          summary: c.summary,
+          ...(c.confirmed === undefined ? {} : { confirmed: c.confirmed }),
+        })),
+        ...(failed === undefined
+          ? {}
+          : { failed: { kind: failed.kind, target: failed.target, error: failed.error } }),
+      },
+    });
+    return { key: entry.key };
+  } catch (e) {
+    return { error: (e as Error)?.message ?? String(e) };
+  } finally {
+    if (origin !== undefined) closeStore(origin);
+  }
 }
 
 /** Applies the planned steps in order; stops at the first failure (later steps build on earlier ones). */

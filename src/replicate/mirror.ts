@@ -17,11 +17,15 @@
 //   at the end: the origin may have committed a newer version meanwhile.
 // - A destination that refuses the writer is reported as that (mirror-access.ts): which identity, and how to
 //   let it write or write with the replica's own credential.
+// - A run that changed the replica appends a `mirror` entry (replica, version, what was copied) to the
+//   origin's audit log; the replica itself never gets audit entries (they are provider-private).
 
 import { join } from 'node:path';
 import { LIB_KEY } from '../publish/layout.js';
 import { acquireLock } from '../publish/lock.js';
 import type { HeldLock } from '../publish/lock.js';
+import { appendAudit } from '../publish/audit.js';
+import { resolveActor } from '../publish/identity.js';
 import { collectGarbage } from '../publish/gc.js';
 import type { GcResult } from '../publish/gc.js';
 import { defaultCheckpointDir } from '../store/s3-checkpoint.js';
@@ -56,6 +60,8 @@ export interface MirrorResult {
   storageClass?: { requested: string; applied: boolean; note?: string };
   gc?: { deleted: number; kept: number };
   warnings: string[];
+  /** The origin's audit entry for this run (when it changed the replica and the entry could be written). */
+  auditKey?: string;
   ms: number;
 }
 
@@ -172,7 +178,9 @@ export async function mirrorOnce(opts: MirrorOptions): Promise<MirrorResult> {
             current: from.snapshot,
           })
         : undefined;
-    return mirrorResult(opts, { from, dest, plan, copied, previousVersion, gc, warnings, t0 });
+    const result = mirrorResult(opts, { from, dest, plan, copied, previousVersion, gc, warnings, t0 });
+    if (plan.jobs.length > 0) await auditMirror(origin, from, result, emit);
+    return result;
   } catch (e) {
     throw (await explainRefusal(e, dest.store, opts.writer)) ?? e;
   } finally {
@@ -225,6 +233,38 @@ function mirrorResult(
     warnings: [...r.warnings, ...r.copied.warnings],
     ms: Date.now() - r.t0,
   };
+}
+
+/** The origin's `mirror` audit entry; a failure to write it is a warning (the replica is already there). */
+async function auditMirror(
+  origin: ObjectStore,
+  from: OriginVersion,
+  r: MirrorResult,
+  emit: (e: MirrorEvent) => void,
+): Promise<void> {
+  try {
+    const entry = await appendAudit(origin, {
+      action: 'mirror',
+      actor: await resolveActor(origin),
+      library: { id: from.lib.id, name: from.lib.name, version: from.version },
+      summary: `mirrored library version ${from.version} to replica ${r.replica} (${r.to})`,
+      details: {
+        replica: r.replica,
+        location: r.to,
+        ...(r.previousVersion === undefined ? {} : { replicaPreviousVersion: r.previousVersion }),
+        objects: r.copied.objects,
+        bytes: r.copied.bytes,
+        serverSide: r.serverSide.objects,
+        streamed: r.streamed.objects,
+        repaired: r.repaired.length,
+      },
+    });
+    r.auditKey = entry.key;
+  } catch (e) {
+    const message = `could not append the mirror entry to the audit log of ${origin.display}: ${(e as Error)?.message ?? String(e)}`;
+    r.warnings.push(message);
+    emit({ type: 'warning', message });
+  }
 }
 
 /** Reads the version lib.json names at the origin (for --watch polling). One GET. */

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../../../config/load.js';
 import { ClaasError, exitCodeFor, isClaasError } from '../../../errors.js';
-import { applySteps, planApply } from '../../../replicate/apply.js';
+import { applySteps, auditApplied, planApply } from '../../../replicate/apply.js';
 import type { AppliedChange, Change } from '../../../replicate/apply.js';
 import { mapS3Error } from '../../../store/s3-errors.js';
 import { defaulted } from '../../flags.js';
@@ -96,6 +96,8 @@ async function applyConfirmed(io: CliIo, planned: Planned): Promise<number> {
       if (c.outcome !== 'unchanged') io.say(changeLine(c).split('\n'));
     },
   });
+  const audit = await auditApplied(planned.config, applied);
+  if (audit.error !== undefined) notes.push(`the audit log entry could not be written: ${audit.error}`);
   const failed = applied.find((c) => c.outcome === 'failed');
   const changed = applied.filter((c) => c.outcome === 'applied').length;
   io.say(
