@@ -1,5 +1,5 @@
 // claas gateway dashboard: polls the read-only admin API (../api/) and renders the replica matrix, the
-// libraries, the selected library's items (paginated, searched and sorted by the server), the tenants and
+// sources (when the gateway runs inside `claas run`), the libraries, the selected library's items (paginated, searched and sorted by the server), the tenants and
 // the recent audit events. Plain ES module, no framework, no build step. Data from the API is only ever
 // put in the page with createElement/textContent/setAttribute: names may be hostile, never innerHTML.
 
@@ -463,6 +463,90 @@ function renderMatrix(data, receivedAt) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Sources (overview.sources, only when the gateway runs inside `claas run`)
+
+const VMTX_FIX = 'VM templates cannot travel over VCSP: clone each into the library as an OVF template.';
+
+/** [badge class, label]: failing since its last successful poll, fine, or not polled yet. */
+function sourceState(source) {
+  const error = source.lastError;
+  const success = Date.parse(source.lastSuccessAt ?? '');
+  if (error && (Number.isNaN(success) || Date.parse(error.at) >= success)) return ['error', 'failing'];
+  if (Number.isNaN(success)) return ['pending', 'not polled yet'];
+  return ['consistent', 'ok'];
+}
+
+function sourceProblems(library, source) {
+  const lines = [];
+  const error = source.lastError;
+  if (error) {
+    const fix = error.hint ? ` (fix: ${String(error.hint)})` : '';
+    lines.push(`${formatAbsolute(error.at)}: ${String(error.message)}${fix}`);
+  }
+  const vmtx = Array.isArray(source.vmtx) ? source.vmtx.map(String) : [];
+  const key = `sources:${library}:${source.source}`;
+  const toggle =
+    vmtx.length === 0
+      ? null
+      : el(
+          'details',
+          { class: 'problems', 'data-key': `${key}:vmtx` },
+          el('summary', {}, `${plural(vmtx.length, 'VM template')} not copied`),
+          el('p', { class: 'fix' }, VMTX_FIX),
+          el('ul', {}, ...vmtx.map((name) => el('li', {}, name))),
+        );
+  if (lines.length === 0 && !toggle) return el('td', {}, 'none');
+  return el('td', {}, ...lines.map((l) => el('span', { class: 'source-error' }, l)), toggle);
+}
+
+function sourceLibraryCell(lib) {
+  const standby = lib.role === 'standby';
+  return el(
+    'td',
+    {},
+    el('span', { class: 'lib-name' }, String(lib.library)),
+    standby
+      ? el(
+          'span',
+          { class: 'badge badge-pending', title: lib.standbyFor ? `${lib.standbyFor} publishes` : null },
+          'standby',
+        )
+      : null,
+  );
+}
+
+function sourceRow(lib, source) {
+  const [kind, label] = sourceState(source);
+  return el(
+    'tr',
+    { 'data-library': lib.library, 'data-source': source.source, 'data-state': kind },
+    el(
+      'th',
+      { scope: 'row' },
+      String(source.source),
+      el('span', { class: 'source-kind' }, String(source.kind)),
+    ),
+    sourceLibraryCell(lib),
+    el('td', { class: 'source-state' }, el('span', { class: `badge badge-${kind}` }, label)),
+    el('td', {}, timeAgo(source.lastPollAt, 'not yet')),
+    el('td', {}, timeAgo(source.lastChangeAt, 'none since start')),
+    el('td', { class: 'num' }, formatNumber(source.itemsPending)),
+    sourceProblems(lib.library, source),
+  );
+}
+
+function renderSources(libraries) {
+  const shown = Array.isArray(libraries);
+  $('#sources').hidden = !shown;
+  $('#sources-nav').hidden = !shown;
+  if (!shown) return;
+  const rows = libraries.flatMap((lib) =>
+    (Array.isArray(lib.sources) ? lib.sources : []).map((source) => sourceRow(lib, source)),
+  );
+  rerender($('#sources-table tbody'), rows.length ? rows : [emptyRow(7, 'No sources configured.')]);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Libraries and the selection
 
 function libraryRow(lib) {
@@ -520,6 +604,7 @@ function applyOverview(overview, receivedAt) {
   const seconds = overview.gateway?.refreshSeconds;
   if (typeof seconds === 'number' && seconds > 0) state.refreshMs = Math.max(1000, seconds * 1000);
   renderGateway(overview.gateway);
+  if (changed('sources', overview.sources ?? null)) renderSources(overview.sources);
   state.libraries = Array.isArray(overview.libraries) ? overview.libraries : [];
   if (!state.libraries.some((l) => l.name === state.selected)) {
     state.selected = state.libraries[0]?.name ?? null;

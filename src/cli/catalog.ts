@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Load | Group> = {
   mirror: async () => (await import('./commands/mirror.js')).verb,
   status: async () => (await import('./commands/status.js')).verb,
   gateway: async () => (await import('./commands/gateway.js')).verb,
+  run: async () => (await import('./commands/run.js')).verb,
   tenant: {
     description: "manage the gateway's tenants: who may read which libraries, each with its own password",
     verbs: {

@@ -16,6 +16,7 @@ import {
   readAdminPassword,
 } from '../../gateway/multi/from-config.js';
 import type { GatewaySettings } from '../../gateway/multi/from-config.js';
+import type { RunSourcesProvider } from '../../gateway/admin/run-sources.js';
 import { readTenants } from '../../gateway/multi/tenants.js';
 import { defaulted } from '../flags.js';
 import type { CliIo } from '../io.js';
@@ -114,7 +115,8 @@ export function parse(_args: [], flags: GatewayFlags): GatewayOptions {
   };
 }
 
-function logger(): pino.Logger {
+/** JSON log lines on stderr (pino), secrets redacted: the gateway's and `claas run`'s log. */
+export function logger(): pino.Logger {
   return pino(
     {
       base: undefined,
@@ -151,6 +153,7 @@ async function start(
   p: Prepared,
   libraries: GatewayLibrary[],
   log: pino.Logger,
+  runSources: RunSourcesProvider | undefined,
 ): Promise<Gateway> {
   try {
     return await startGateway({
@@ -168,6 +171,7 @@ async function start(
         sources: dashboardSources(p.settings),
         version: CLAAS_VERSION,
         refreshMs: o.statusRefreshMs,
+        ...(runSources === undefined ? {} : { runSources }),
       },
       ...(o.accessLog ? { onRequest: (e) => log.info({ ...e, msg: 'request' }) } : {}),
       onEvent: (e) =>
@@ -179,11 +183,28 @@ async function start(
   }
 }
 
-export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
+export interface ServedGateway {
+  running: RunningGateway;
+  /** Stops following the files (SIGHUP, the tenants file). */
+  following: { stop(): void };
+  /** Stops following the files, drains transfers in flight (at most graceMs) and closes the stores. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * Starts the gateway the options describe, prints its summary and follows its files (SIGHUP reloads, the
+ * tenants file). `claas gateway` runs one until SIGTERM; `claas run` serves one beside its service and
+ * passes the status of its sources for the dashboard.
+ */
+export async function serveGateway(
+  o: GatewayOptions,
+  io: CliIo,
+  log: pino.Logger,
+  runSources?: RunSourcesProvider,
+): Promise<ServedGateway> {
   const p = await prepare(o, io);
   const libraries = await openGatewayLibraries(p.settings);
-  const log = logger();
-  const gateway = await start(o, p, libraries, log);
+  const gateway = await start(o, p, libraries, log, runSources);
   printSummary(io, {
     gateway,
     settings: p.settings,
@@ -202,7 +223,20 @@ export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
     tlsAtStart: p.tlsAtStart,
   };
   const following = await followChanges(running);
-  await untilStopped(running, o.drainTimeoutMs, () => following.stop());
+  return {
+    running,
+    following,
+    async stop(graceMs) {
+      following.stop();
+      await gateway.shutdown(graceMs);
+      closeLibraries(gateway.libraries());
+    },
+  };
+}
+
+export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
+  const served = await serveGateway(o, io, logger());
+  await untilStopped(served.running, o.drainTimeoutMs, () => served.following.stop());
   return 0;
 }
 

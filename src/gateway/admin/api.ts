@@ -10,6 +10,8 @@ import type { TenantAuthenticator } from '../multi/tenant-auth.js';
 import type { AuditFeed } from './audit-feed.js';
 import { itemsPage, parseItemQuery, snapshotRows } from './items-page.js';
 import type { ReplicaMatrix } from './replica-matrix.js';
+import { runSourcesView } from './run-sources.js';
+import type { RunSourcesProvider } from './run-sources.js';
 import type { TenantActivity } from './tenant-activity.js';
 
 /** What the API reads; the gateway swaps libraries and tenants on reload. */
@@ -23,6 +25,8 @@ export interface AdminContext {
   /** Subscription URL of a library. */
   urlOf(library: string): string;
   refreshSeconds: number;
+  /** Inside `claas run`: its sources, shown beside the replicas (overview.sources). */
+  runSources?: RunSourcesProvider;
 }
 
 const DEFAULT_AUDIT = 50;
@@ -66,6 +70,7 @@ function overview(ctx: AdminContext): unknown {
     },
     libraries: [...ctx.libraries.values()].map((l) => libraryOverview(ctx, l)),
     tenants: ctx.auth.tenantCount,
+    ...(ctx.runSources === undefined ? {} : { sources: runSourcesView(ctx.runSources) }),
   };
 }
 

@@ -2,8 +2,8 @@
 // failures and throttling; and, computed at scrape time from the replica probes, each replica's
 // reachability, newest complete version and lag (versions and seconds behind the newest known version).
 
-import { MetricsRegistry } from './metrics.js';
-import type { Counter, Gauge } from './metrics.js';
+import { MetricsRegistry } from '../../util/prometheus.js';
+import type { Counter, Gauge } from '../../util/prometheus.js';
 import type { LibraryReplicas } from './replicas.js';
 
 export class GatewayMetrics {

@@ -21,6 +21,7 @@ import type { AdminContext } from '../admin/api.js';
 import { AuditFeed } from '../admin/audit-feed.js';
 import { ReplicaMatrix } from '../admin/replica-matrix.js';
 import type { MatrixOptions, MatrixSource } from '../admin/replica-matrix.js';
+import type { RunSourcesProvider } from '../admin/run-sources.js';
 import { TenantActivity } from '../admin/tenant-activity.js';
 import { loadUiAssets } from '../admin/ui-assets.js';
 
@@ -56,6 +57,8 @@ export interface DashboardOptions extends MatrixOptions {
   pollSeconds?: number;
   /** Where the dashboard's files are (default: ui/ of the package). */
   uiDir?: string;
+  /** Inside `claas run`: the status of its sources, which the dashboard shows beside the replicas. */
+  runSources?: RunSourcesProvider;
 }
 
 export interface Gateway {
@@ -161,6 +164,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       version: d.version,
       refreshSeconds: d.pollSeconds ?? 5,
       urlOf: (library) => `${base}/${library}/lib.json`,
+      ...(d.runSources === undefined ? {} : { runSources: d.runSources }),
     };
     ctx.dashboard = { api, assets };
   }

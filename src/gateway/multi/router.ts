@@ -13,7 +13,7 @@ import { sendBody, sendJson, sendStatus, serveKey } from '../handler.js';
 import type { AccessLogEntry, Served, VcspHandler } from '../handler.js';
 import { keyForRequest, MAX_URL_BYTES } from '../request-path.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import { METRICS_CONTENT_TYPE } from './metrics.js';
+import { METRICS_CONTENT_TYPE } from '../../util/prometheus.js';
 import type { LibraryReplicas, LibraryView } from './replicas.js';
 import { parseCredentials } from './tenant-auth.js';
 import type { TenantAuthenticator } from './tenant-auth.js';

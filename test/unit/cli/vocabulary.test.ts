@@ -58,7 +58,7 @@ describe('one meaning per flag', () => {
 
   test('--listen is host:port wherever a command listens; --host is no listen address any more', () => {
     assert.deepEqual([...uses.get('--listen')!.flags], ['--listen <host:port>']);
-    assert.deepEqual(uses.get('--listen')!.where.sort(), ['demo', 'gateway', 'serve']);
+    assert.deepEqual(uses.get('--listen')!.where.sort(), ['demo', 'gateway', 'run', 'serve']);
     assert.equal(uses.get('--host'), undefined);
   });
 

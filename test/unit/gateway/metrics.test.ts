@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetricsRegistry, escapeLabelValue, formatLabels } from '../../../src/gateway/multi/metrics.js';
+import { MetricsRegistry, escapeLabelValue, formatLabels } from '../../../src/util/prometheus.js';
 import { GatewayMetrics } from '../../../src/gateway/multi/gateway-metrics.js';
 import { LibraryReplicas } from '../../../src/gateway/multi/replicas.js';
 import { FsStore } from '../../../src/store/fs.js';

@@ -15,6 +15,7 @@ import {
 } from '../../helpers/browser.js';
 import {
   HOSTILE_ITEM,
+  HOSTILE_SOURCE,
   HOSTILE_SUMMARY,
   HOSTILE_TENANT,
   defaultData,
@@ -564,6 +565,54 @@ test('a mirror replica claas mirror never filled reads "empty — run claas mirr
         assert.equal(await text(page, `${cell('templates', 'origin')} .badge`), 'empty');
         const contrast = await runAxe(page, { type: 'rule', values: ['color-contrast'] });
         assert.deepEqual(contrast, [], describeViolations(contrast));
+      },
+      { gateway: gw },
+    );
+  } finally {
+    await gw.close();
+  }
+});
+
+test('inside claas run: a Sources panel shows each source beside the replicas; a plain gateway has none', async () => {
+  await withDashboard(async (page) => {
+    const row = (source: string) => `#sources-table tr[data-source="${source.replace(/"/g, '\\"')}"]`;
+    await page.waitForSelector(row(HOSTILE_SOURCE));
+    assert.equal(await page.isVisible('#sources'), true);
+    assert.equal(await page.isVisible('#sources-nav a[href="#sources"]'), true);
+    const folder = await text(page, row(HOSTILE_SOURCE));
+    assert.match(folder, /templates/);
+    assert.equal(await text(page, `${row(HOSTILE_SOURCE)} .source-state`), 'ok');
+    assert.match(folder, /ago/);
+    assert.equal(
+      await page.locator(`${row(HOSTILE_SOURCE)} th *:not(.source-kind)`).count(),
+      0,
+      'a name, no markup',
+    );
+    const vc = row('vc-east.example library Golden Images');
+    assert.equal(await page.getAttribute(vc, 'data-state'), 'error');
+    assert.equal(await text(page, `${vc} .source-state`), 'failing');
+    assert.match(await text(page, vc), /vc-east\.example did not answer \(fix: check the vCenter\)/);
+    assert.match(await text(page, `${vc} details summary`), /^2 VM templates not copied$/);
+    await page.click(`${vc} details summary`);
+    assert.match(
+      await text(page, `${vc} details`),
+      /clone each into the library as an OVF template.*win-2022-vmtx/,
+    );
+    const standby = row('/srv/isos');
+    assert.match(await text(page, standby), /standby/);
+    assert.equal(await text(page, `${standby} .source-state`), 'not polled yet');
+    const violations = await runAxe(page);
+    assert.deepEqual(violations, [], describeViolations(violations));
+  });
+
+  const plain = defaultData();
+  delete plain.sources;
+  const gw = await startFakeGateway(plain);
+  try {
+    await withDashboard(
+      async (page) => {
+        assert.equal(await page.isHidden('#sources'), true);
+        assert.equal(await page.isHidden('#sources-nav'), true);
       },
       { gateway: gw },
     );

@@ -58,6 +58,8 @@ export interface FakeData {
   failStatus: number | null;
   /** How long /api/replicas takes to answer (the real one may wait up to 10 s). */
   replicasDelayMs: number;
+  /** overview.sources, as a gateway inside `claas run` answers it; undefined: a plain gateway. */
+  sources?: Record<string, unknown>[];
 }
 
 const MINUTE = 60_000;
@@ -193,7 +195,56 @@ export function defaultData(now = Date.now()): FakeData {
     ],
     failStatus: null,
     replicasDelayMs: 0,
+    sources: runSources(now),
   };
+}
+
+export const HOSTILE_SOURCE = '/srv/<img src=x onerror=alert(3)>';
+
+/** The sources of `claas run`: templates from a folder (fine) and a vCenter (failing, with VM templates); isos standby. */
+export function runSources(now = Date.now()): Record<string, unknown>[] {
+  const iso = (ago: number): string => new Date(now - ago).toISOString();
+  const source = (over: Record<string, unknown>): Record<string, unknown> => ({
+    kind: 'folder',
+    lastPollAt: iso(5_000),
+    lastSuccessAt: iso(5_000),
+    lastChangeAt: null,
+    lastError: null,
+    polls: 120,
+    changesApplied: 0,
+    itemsPending: 0,
+    vmtx: [],
+    ...over,
+  });
+  return [
+    {
+      library: 'templates',
+      role: 'active',
+      standbyFor: null,
+      originVersion: 42,
+      lastSyncAt: iso(25_000),
+      lastError: null,
+      sources: [
+        source({ source: HOSTILE_SOURCE, lastChangeAt: iso(25_000), changesApplied: 3, itemsPending: 2 }),
+        source({
+          source: 'vc-east.example library Golden Images',
+          kind: 'vcenter',
+          lastSuccessAt: iso(600_000),
+          lastError: { message: 'vc-east.example did not answer', hint: 'check the vCenter', at: iso(5_000) },
+          vmtx: ['win-2022-vmtx', 'rhel-9-vmtx'],
+        }),
+      ],
+    },
+    {
+      library: 'isos',
+      role: 'standby',
+      standbyFor: 'host-b pid 4242',
+      originVersion: 7,
+      lastSyncAt: null,
+      lastError: null,
+      sources: [source({ source: '/srv/isos', lastPollAt: null, lastSuccessAt: null, polls: 0 })],
+    },
+  ];
 }
 
 const SORT_KEYS = ['name', 'type', 'size', 'version', 'changed'] as const;
@@ -256,6 +307,7 @@ function overview(data: FakeData, now: number): unknown {
       bytes: l.items.reduce((sum, i) => sum + i.size, 0),
     })),
     tenants: data.tenants.length,
+    ...(data.sources === undefined ? {} : { sources: data.sources }),
   };
 }
 

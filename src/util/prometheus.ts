@@ -1,6 +1,6 @@
 // Prometheus metrics in the text exposition format (version 0.0.4), without a client library: a handful of
 // counters with labels, and gauges computed when /metrics is scraped. Label values are escaped as the
-// format requires (backslash, double quote, newline).
+// format requires (backslash, double quote, newline). The gateway's /metrics and `claas run`'s use it.
 
 export type Labels = Record<string, string>;
 
