@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cephSkip, createBucket, deleteBucket, openTestStore, uniqueBucketName } from '../helpers/ceph.js';
-import { folderScenario } from '../helpers/run-sync.js';
+import { cephSkip, createBucket, deleteBucket, openTestStore, uniqueBucketName } from '../../helpers/ceph.js';
+import { folderScenario } from '../../helpers/run-sync.js';
 
 test('run sources: a folder source through sync steps onto a Ceph origin', { skip: cephSkip() }, async () => {
   const work = await mkdtemp(join(tmpdir(), 'claas-run-src-'));

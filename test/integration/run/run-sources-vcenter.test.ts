@@ -10,22 +10,22 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readAudit } from '../../src/publish/audit.js';
-import type { SourceConfig } from '../../src/config/schema.js';
+import { readAudit } from '../../../src/publish/audit.js';
+import type { SourceConfig } from '../../../src/config/schema.js';
 import {
   connectVcenter,
   createLocalLibrary,
   deleteLibrary,
   ensureItem,
   uploadItemFiles,
-} from '../../src/vcenter/index.js';
-import type { VcenterApi } from '../../src/vcenter/index.js';
-import type { ObjectStore } from '../../src/store/types.js';
-import { cephSkip, createBucket, deleteBucket, openTestStore, uniqueBucketName } from '../helpers/ceph.js';
-import { SyncHarness, originItems, runConfig } from '../helpers/run-sync.js';
-import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import type { TcpProxy } from '../helpers/tcp-proxy.js';
-import { firstRef, requireVcsim, uniqueName, vcsimConnectOptions, vcsimSkip } from '../helpers/vcsim.js';
+} from '../../../src/vcenter/index.js';
+import type { VcenterApi } from '../../../src/vcenter/index.js';
+import type { ObjectStore } from '../../../src/store/types.js';
+import { cephSkip, createBucket, deleteBucket, openTestStore, uniqueBucketName } from '../../helpers/ceph.js';
+import { SyncHarness, originItems, runConfig } from '../../helpers/run-sync.js';
+import { startTcpProxy } from '../../helpers/tcp-proxy.js';
+import type { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { firstRef, requireVcsim, uniqueName, vcsimConnectOptions, vcsimSkip } from '../../helpers/vcsim.js';
 
 const skip = vcsimSkip() || cephSkip();
 let work = '';
