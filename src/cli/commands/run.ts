@@ -41,7 +41,7 @@ interface RunFlags {
   config?: string[];
   listen?: string;
   allowDelete?: boolean;
-  drain: string;
+  drainTimeout: string;
   leaseTtl?: string;
 }
 
@@ -62,7 +62,7 @@ export function define(cmd: Command): void {
       "apply removals beyond a source's maxDelete (without it they are held back and reported)",
     )
     .option(
-      '--drain <duration>',
+      '--drain-timeout <duration>',
       'on SIGTERM, how long the version in progress may take to finish before it is abandoned',
       '30s',
     )
@@ -88,7 +88,7 @@ export function parse(_args: [], flags: RunFlags): RunOptions {
     configs: flags.config ?? ['claas.yaml'],
     ...(flags.listen === undefined ? {} : { listen: parseListen(flags.listen) }),
     allowDelete: flags.allowDelete === true,
-    drainMs: parseDuration(flags.drain, '--drain'),
+    drainMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
   };
 }

@@ -71,7 +71,7 @@ function running(): RunProcess {
 test('a folder source: the version appears at the origin and /healthz answers 200', { skip }, async () => {
   await writeItem(folderA(), 'alpha', 'alpha.txt', 'alpha v1\n');
   await writeFile(configFile(), yaml([folderA()]));
-  run = startRun('run-cli', ['--config', configFile(), '--drain', '2s'], workspace().env);
+  run = startRun('run-cli', ['--config', configFile(), '--drain-timeout', '2s'], workspace().env);
   const published = await run.waitEvent('published', (e) => e.added.includes('alpha'), STEP_MS);
   assert.deepEqual(published.sources, [folderA()]);
   const lib = await readLibrary(workspace().origin);

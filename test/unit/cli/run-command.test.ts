@@ -28,7 +28,7 @@ describe('parse', () => {
     assert.deepEqual(parse([]), { configs: ['claas.yaml'], allowDelete: false, drainMs: 30_000 });
   });
 
-  test('--config repeats; --listen, --allow-delete, --drain and --lease-ttl are read', () => {
+  test('--config repeats; --listen, --allow-delete, --drain-timeout and --lease-ttl are read', () => {
     const o = parse([
       '--config',
       'a.yaml',
@@ -37,7 +37,7 @@ describe('parse', () => {
       '--listen',
       '[::1]:9464',
       '--allow-delete',
-      '--drain',
+      '--drain-timeout',
       '2m',
       '--lease-ttl',
       '90s',
@@ -49,11 +49,15 @@ describe('parse', () => {
       drainMs: 120_000,
       leaseTtlMs: 90_000,
     });
-    assert.deepEqual(parse(['--drain', '0']).drainMs, 0, '0: abandon the version in progress at once');
+    assert.deepEqual(
+      parse(['--drain-timeout', '0']).drainMs,
+      0,
+      '0: abandon the version in progress at once',
+    );
   });
 
   test('bad values name the flag', () => {
-    assert.throws(() => parse(['--drain', 'soon']), /--drain takes a duration/);
+    assert.throws(() => parse(['--drain-timeout', 'soon']), /--drain-timeout takes a duration/);
     assert.throws(() => parse(['--lease-ttl', '500ms']), /--lease-ttl must be at least 1s/);
     assert.throws(() => parse(['--listen', '9464']), /--listen takes host:port/);
     assert.throws(() => parse(['--watch']), /unknown option/);
