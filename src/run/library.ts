@@ -20,6 +20,7 @@ import { newGuardMemory } from './guard.js';
 import type { GuardMemory } from './guard.js';
 import { tryAcquireLease } from './leader.js';
 import type { RunLease } from './leader.js';
+import { originVersion } from '../replicate/mirror.js';
 import { ReplicaFollower } from './replicas.js';
 import type { ReplicaFollowerOptions, ReplicaWatch } from './replicas.js';
 import { ArchiveSchedule } from './schedule.js';
@@ -41,6 +42,11 @@ export interface LibraryTiming {
   pollTimeoutMs: number;
   /** How often the archive schedule looks at the clock (default 30 s). */
   archiveTickMs: number;
+  /**
+   * How often the origin's lib.json is read to notice versions published outside this process (a one-shot
+   * `claas publish`, `rollback`, `archive restore`), which the replicas must follow too (default 60 s).
+   */
+  originCheckMs: number;
   drainMs: number;
   replicaWatch?: Partial<ReplicaWatch>;
 }
@@ -85,6 +91,8 @@ interface Activation {
   dirty: boolean;
   stepFailures: number;
   retryAt: number;
+  /** The origin version last seen (own commits included), for the origin watch. */
+  knownOrigin?: number;
 }
 
 export class LibraryRunner {
@@ -210,6 +218,7 @@ export class LibraryRunner {
     this.setRole('active');
     act.follower.request(); // at start: bring the replicas to the origin's current version
     this.startSchedule(act);
+    this.startOriginWatch(act);
     for (const s of this.o.sources) this.schedulePoll(act, s, jitter(250, 1));
 
     const stop = this.stopController.signal;
@@ -261,6 +270,34 @@ export class LibraryRunner {
       });
     };
     tick();
+  }
+
+  /** Reads the origin's version every originCheckMs; a version this process did not commit starts a replica round. */
+  private startOriginWatch(act: Activation): void {
+    const tick = async (): Promise<void> => {
+      if (act.controller.signal.aborted) return;
+      try {
+        const v = await withTimeout(
+          originVersion(this.o.origin),
+          this.o.timing.pollTimeoutMs,
+          `reading ${this.o.origin.display}/lib.json`,
+        );
+        if (v !== undefined) this.o.book.setOriginVersion(this.library, v);
+        const seen = act.knownOrigin;
+        act.knownOrigin = v;
+        if (seen !== undefined && v !== seen && act.syncing === undefined) act.follower.request();
+      } catch {
+        // The origin cannot be read now: the next poll or replica round reports it; try again later.
+      }
+      if (act.controller.signal.aborted) return;
+      const t = setTimeout(() => {
+        act.timers.delete(t);
+        void tick();
+      }, jitter(this.o.timing.originCheckMs));
+      t.unref();
+      act.timers.add(t);
+    };
+    void tick();
   }
 
   private schedulePoll(act: Activation, source: Source, delayMs: number): void {
@@ -373,6 +410,7 @@ export class LibraryRunner {
       act.dirty = Object.values(outcome.verdicts).some((v) => v.pending.length > 0);
       const v = outcome.version;
       if (v === undefined) return;
+      act.knownOrigin = v.number;
       if (!published) {
         this.emit({
           type: 'published',

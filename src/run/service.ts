@@ -39,6 +39,8 @@ export interface RunServiceOptions {
   pollTimeoutMs?: number;
   /** How often the archive schedule looks at its clock (default 30 s). */
   archiveTickMs?: number;
+  /** How often the origin is read for versions published outside this process (default 60 s). */
+  originCheckMs?: number;
   /** How native replicas are watched after a version (period, total, check timeout). */
   replicaWatch?: Partial<ReplicaWatch>;
   /** Environment for the sources (credentials files, CLAAS_* settings); default process.env. */
@@ -70,6 +72,7 @@ function timingOf(o: RunServiceOptions): LibraryTiming {
     standbyRetryMs: o.standbyRetryMs ?? 5_000,
     pollTimeoutMs: o.pollTimeoutMs ?? 120_000,
     archiveTickMs: o.archiveTickMs ?? 30_000,
+    originCheckMs: o.originCheckMs ?? 60_000,
     drainMs: o.drainMs ?? DEFAULT_DRAIN_MS,
     ...(o.replicaWatch === undefined ? {} : { replicaWatch: o.replicaWatch }),
   };

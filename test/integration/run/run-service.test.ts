@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isolatedEnv } from '../../helpers/cli.js';
+import { isolatedEnv, runCli } from '../../helpers/cli.js';
 import { cephSkip, createBucket, deleteBucket, uniqueBucketName, waitFor } from '../../helpers/ceph.js';
 import { awsProfilesEnv } from '../../helpers/aws-profiles.js';
 import { writeItem } from '../replicate/fixture.js';
@@ -85,7 +85,7 @@ interface Running {
   events: RunEvent[];
 }
 
-async function run(config: ClaasConfig, now?: () => Date): Promise<Running> {
+async function run(config: ClaasConfig, now?: () => Date, originCheckMs?: number): Promise<Running> {
   const events: RunEvent[] = [];
   const service = await startRunService({
     configs: [config],
@@ -94,6 +94,7 @@ async function run(config: ClaasConfig, now?: () => Date): Promise<Running> {
     drainMs: 10_000,
     archiveTickMs: 200,
     ...(now === undefined ? {} : { now }),
+    ...(originCheckMs === undefined ? {} : { originCheckMs }),
   });
   return { service, events };
 }
@@ -157,6 +158,49 @@ test('a file added to the folder reaches the origin and the mirror replica', { s
     await r.service.stop('test over');
   }
 });
+
+test(
+  'a version published outside claas run (a one-shot claas publish) reaches the mirror replica too',
+  { skip },
+  async () => {
+    const src = join(work, 'outside-src');
+    await writeItem(src, 'base', 'base.txt', 'the first item');
+    const originBucket = await bucket('run-outside');
+    const file = join(work, 'outside.yaml');
+    await writeFile(
+      file,
+      runYaml({
+        library: 'outside',
+        originBucket,
+        replicas: [
+          { name: 'copy', bucket: await bucket('run-outside-copy'), mode: 'mirror', profile: 'publisher' },
+        ],
+        sources: [{ folder: src, interval: '1h' }], // polled once at start, then not again during the test
+      }),
+    );
+    const config = await loadConfig(file);
+    const r = await run(config, undefined, 300);
+    try {
+      await waitFor(() => published(r).length === 1, TIMEOUT_MS, { what: `version 1 (${problems(r)})` });
+      await writeItem(src, 'confirmed', 'confirmed.txt', 'published by hand');
+      const cli = await runCli(['publish', src, '--config', file, '--json'], {
+        env: process.env as Record<string, string>,
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      await waitFor(
+        () => r.events.some((e) => e.type === 'mirrored' && e.replica === 'copy' && e.version === 2),
+        TIMEOUT_MS,
+        { what: `the mirror of version 2 (${problems(r)})` },
+      );
+      assert.equal(published(r).length, 1, 'claas run itself published only version 1');
+      await waitFor(() => r.service.status().libraries[0]?.originVersion === 2, TIMEOUT_MS, {
+        what: 'the status shows the origin at version 2',
+      });
+    } finally {
+      await r.service.stop('test over');
+    }
+  },
+);
 
 test(
   'the archive schedule runs once per slot, across a restart (fake clock, real stores)',
