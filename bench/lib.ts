@@ -210,3 +210,24 @@ export async function removeBucket(
   }
   await owner.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
 }
+
+/** rclone's environment for S3 remotes named `remotes` (RCLONE_CONFIG_<NAME>_*) on Ceph, over `env`. */
+export function rcloneEnv(
+  env: NodeJS.ProcessEnv,
+  credentials: Credentials,
+  remotes: Record<string, { endpoint: string; region: string }>,
+): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  delete out.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set (s3-facts.md)
+  for (const [name, r] of Object.entries(remotes)) {
+    Object.assign(out, {
+      [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
+      [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Ceph',
+      [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: credentials.accessKeyId,
+      [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: credentials.secretAccessKey,
+      [`RCLONE_CONFIG_${name}_ENDPOINT`]: r.endpoint,
+      [`RCLONE_CONFIG_${name}_REGION`]: r.region,
+    });
+  }
+  return out;
+}

@@ -23,6 +23,7 @@ import {
   MiB,
   mustRun,
   publisherEnv,
+  rcloneEnv as rcloneEnvFor,
   removeBucket,
   row,
   tableHead,
@@ -100,17 +101,10 @@ await writeFile(configFile, yaml);
 const env = publisherEnv(ceph, work, 'us-east-1');
 await mustRun(process.execPath, [cli, 'publish', src, '--config', configFile, '--quiet'], env);
 
-const noCa = { ...env } as NodeJS.ProcessEnv;
-delete noCa.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set (s3-facts.md)
-const remote = (name: string, endpoint: string, region: string) => ({
-  [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
-  [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Ceph',
-  [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: credentials.accessKeyId,
-  [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: credentials.secretAccessKey,
-  [`RCLONE_CONFIG_${name}_ENDPOINT`]: endpoint,
-  [`RCLONE_CONFIG_${name}_REGION`]: region,
+const rcloneEnv = rcloneEnvFor(env, credentials, {
+  EAST: { endpoint: east, region: 'us-east-1' },
+  WEST: { endpoint: west, region: 'us-west-2' },
 });
-const rcloneEnv = { ...noCa, ...remote('EAST', east, 'us-east-1'), ...remote('WEST', west, 'us-west-2') };
 
 interface Tool {
   name: string;

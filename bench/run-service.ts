@@ -32,6 +32,7 @@ import {
   cli,
   fmtMs,
   publisherEnv,
+  rcloneEnv,
   removeBucket,
   row,
   tableHead,
@@ -159,19 +160,6 @@ const yamlStore = (location: string, endpoint: string, region: string) => [
   '  credentials: { env: true }',
 ];
 
-const rcloneEnv: NodeJS.ProcessEnv = { ...env };
-delete rcloneEnv.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set (s3-facts.md)
-function rcloneRemote(name: string, endpoint: string, region: string): NodeJS.ProcessEnv {
-  return {
-    [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
-    [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Ceph',
-    [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: credentials.accessKeyId,
-    [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: credentials.secretAccessKey,
-    [`RCLONE_CONFIG_${name}_ENDPOINT`]: endpoint,
-    [`RCLONE_CONFIG_${name}_REGION`]: region,
-  };
-}
-
 async function exists(client: S3Client, bucket: string, key: string): Promise<true | undefined> {
   try {
     await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -248,11 +236,10 @@ async function latency(): Promise<void> {
   // rclone from a loop, on the same interval
   const rcOrigin = await newBucket('bench-run-rc-origin');
   const rcMirror = await newBucket('bench-run-rc-mirror');
-  const rcEnv = {
-    ...rcloneEnv,
-    ...rcloneRemote('EAST', east, 'us-east-1'),
-    ...rcloneRemote('WEST', west, 'us-west-2'),
-  };
+  const rcEnv = rcloneEnv(env, credentials, {
+    EAST: { endpoint: east, region: 'us-east-1' },
+    WEST: { endpoint: west, region: 'us-west-2' },
+  });
   const rcFolder = join(dir, 'rclone-items');
   await mkdir(rcFolder, { recursive: true });
   await writeFile(join(rcFolder, 'seed.bin'), randomBytes(1 << 20));
@@ -362,7 +349,7 @@ async function idle(): Promise<void> {
   // rclone beside it, on its own proxy and bucket, started once claas run's first publish is done
   const rcBucket = await newBucket('bench-idle-rclone');
   const rcProxy = await startCountProxy(east);
-  const rcEnv = { ...rcloneEnv, ...rcloneRemote('EAST', rcProxy.url, 'us-east-1') };
+  const rcEnv = rcloneEnv(env, credentials, { EAST: { endpoint: rcProxy.url, region: 'us-east-1' } });
   await timeCommand('rclone', ['sync', folder, `east:${rcBucket}/lib`], rcEnv); // the first copy
 
   const run = new RunProcess(config, 19_000 + Math.floor(Math.random() * 1000));

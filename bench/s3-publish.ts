@@ -19,6 +19,7 @@ import {
   fmtRss,
   mustRun,
   publisherEnv,
+  rcloneEnv as rcloneEnvFor,
   removeBucket,
   row,
   tableHead,
@@ -82,16 +83,11 @@ await writeFile(
   `[default]\naccess_key = ${key}\nsecret_key = ${secret}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\n`,
 );
 const baseEnv = publisherEnv(ceph, work, 'us-east-1');
-const noCa = { ...baseEnv } as NodeJS.ProcessEnv;
-delete noCa.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set (s3-facts.md)
-const rcloneEnv = {
-  ...noCa,
-  RCLONE_CONFIG_CEPH_TYPE: 's3',
-  RCLONE_CONFIG_CEPH_PROVIDER: 'Ceph',
-  RCLONE_CONFIG_CEPH_ACCESS_KEY_ID: key,
-  RCLONE_CONFIG_CEPH_SECRET_ACCESS_KEY: secret,
-  RCLONE_CONFIG_CEPH_ENDPOINT: endpoint,
-};
+const rcloneEnv = rcloneEnvFor(
+  baseEnv,
+  { accessKeyId: key, secretAccessKey: secret },
+  { CEPH: { endpoint, region: 'us-east-1' } },
+);
 
 /** An empty hash cache folder for claas's first run; returns its name below the work folder. */
 function freshCache(): string {
