@@ -2,7 +2,8 @@
 // /<library>/lib.json, each from its nearest consistent replica, to tenants with their own passwords.
 // Logs (one JSON line per request, replica events) go to stderr; stdout carries the startup summary.
 // SIGHUP reloads the configuration, the tenants file, the admin password and TLS files; SIGTERM/SIGINT
-// stop accepting connections and let transfers in flight finish (--drain-timeout).
+// stop accepting connections and let transfers in flight finish (--drain-timeout). With gateway.tenants:
+// store the tenants are read from the control prefix every --tenants-refresh (gateway/control.ts).
 
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -25,6 +26,8 @@ import type { Verb } from '../verb.js';
 import { closeLibraries, followChanges, untilStopped } from './gateway/reload.js';
 import type { RunningGateway } from './gateway/reload.js';
 import { printSummary } from './gateway/summary.js';
+import { startControl } from './gateway/control.js';
+import type { GatewayControl } from './gateway/control.js';
 import { loadTls, tlsFromFlags, tlsSource } from './gateway/tls.js';
 import type { TlsSource } from './gateway/tls.js';
 
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   /** Undefined: gateway.tls of the configuration (or plain HTTP). */
   tls?: TlsSource;
   refreshMs: number;
+  /** How often tenants kept in the store are read again (gateway.tenants: store). */
+  tenantsRefreshMs: number;
   statusRefreshMs: number;
   drainTimeoutMs: number;
   headersTimeoutMs: number;
@@ -50,6 +55,7 @@ interface GatewayFlags {
   tlsKey?: string;
   selfSigned?: boolean;
   refresh: string;
+  tenantsRefresh: string;
   statusRefresh: string;
   drainTimeout: string;
   headersTimeout: string;
@@ -79,6 +85,11 @@ export function define(cmd: Command): void {
     .option('--self-signed', 'serve HTTPS with a self-signed certificate kept beside the configuration')
     .option('--refresh <duration>', 'how often each replica is checked for new complete versions', '10s')
     .option(
+      '--tenants-refresh <duration>',
+      'with gateway.tenants: store, how often the tenants are read again from the store (a revoked password stops working within this plus replication)',
+      '30s',
+    )
+    .option(
       '--status-refresh <duration>',
       "how often the dashboard re-checks every store's consistency while someone looks at it",
       '15s',
@@ -105,6 +116,7 @@ export function parse(_args: [], flags: GatewayFlags): GatewayOptions {
     ...(flags.listen === undefined ? {} : { listen: parseListen(flags.listen) }),
     ...(tls === undefined ? {} : { tls }),
     refreshMs: parseDuration(flags.refresh, '--refresh'),
+    tenantsRefreshMs: parseDuration(flags.tenantsRefresh, '--tenants-refresh'),
     statusRefreshMs: parseDuration(flags.statusRefresh, '--status-refresh'),
     drainTimeoutMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
     headersTimeoutMs: parseDuration(flags.headersTimeout, '--headers-timeout'),
@@ -141,7 +153,7 @@ async function prepare(o: GatewayOptions, io: CliIo): Promise<Prepared> {
   const { host, port } = o.listen ?? parseListen(settings.gateway.listen);
   const tlsAtStart = tlsSource(o.tls, settings.gateway);
   const tls = await loadTls(tlsAtStart, settings, host);
-  const tenants = (await readTenants(settings.tenantsFile)).tenants;
+  const tenants = settings.tenantsInStore ? [] : (await readTenants(settings.tenantsFile)).tenants;
   const adminPassword = await readAdminPassword(settings.gateway, io.warn);
   return { settings, host, port, tlsAtStart, tls, tenants, adminPassword };
 }
@@ -151,6 +163,7 @@ async function start(
   p: Prepared,
   libraries: GatewayLibrary[],
   log: pino.Logger,
+  control: GatewayControl | undefined,
 ): Promise<Gateway> {
   try {
     return await startGateway({
@@ -161,7 +174,8 @@ async function start(
       idleTimeoutMs: o.idleTimeoutMs,
       maxHeaderSize: o.maxHeaderSize,
       libraries,
-      tenants: p.tenants,
+      tenants: control?.view.current() ?? p.tenants,
+      ...(control === undefined ? {} : { control: control.options }),
       ...(p.adminPassword === undefined ? {} : { adminPassword: p.adminPassword }),
       replicas: { refreshMs: o.refreshMs, maxBackoffMs: Math.max(o.refreshMs, 60_000) },
       dashboard: {
@@ -181,14 +195,27 @@ async function start(
 
 export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
   const p = await prepare(o, io);
-  const libraries = await openGatewayLibraries(p.settings);
   const log = logger();
-  const gateway = await start(o, p, libraries, log);
+  // Tenants in the store: no first view, no start (the view throws why).
+  const control = p.settings.tenantsInStore
+    ? await startControl(p.settings, o.tenantsRefreshMs, log)
+    : undefined;
+  let gateway: Gateway;
+  let libraries: GatewayLibrary[];
+  try {
+    libraries = await openGatewayLibraries(p.settings);
+    gateway = await start(o, p, libraries, log, control);
+    await control?.attach(gateway);
+  } catch (e) {
+    control?.close();
+    throw e;
+  }
   printSummary(io, {
     gateway,
     settings: p.settings,
     libraries,
-    tenants: p.tenants.length,
+    tenants: control?.view.current()?.length ?? p.tenants.length,
+    ...(control === undefined ? {} : { tenantView: control.view.status() }),
     adminPassword: p.adminPassword,
     tlsNote: p.tls?.note,
   });
@@ -200,9 +227,11 @@ export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
     host: p.host,
     tlsFlags: o.tls,
     tlsAtStart: p.tlsAtStart,
+    ...(control === undefined ? {} : { control }),
   };
   const following = await followChanges(running);
   await untilStopped(running, o.drainTimeoutMs, () => following.stop());
+  control?.close();
   return 0;
 }
 
