@@ -22,6 +22,7 @@ import {
   versioningSteps,
 } from './apply-phases.js';
 import type { PhaseContext } from './apply-phases.js';
+import { privateDataSteps } from './apply-private-data.js';
 import { errorText, unsupportedReason } from './apply-refusals.js';
 import { publicChange } from './apply-types.js';
 import type { AppliedChange, ApplyOptions, ApplyPlanResult, Step } from './apply-types.js';
@@ -89,6 +90,8 @@ export async function planApply(
     ...(await versioningSteps(ctx)),
     ...(await roleSteps(ctx)),
     ...(await bucketPolicySteps(ctx, writer)),
+    // Private objects leave the library prefix before rules that replicate it are written (issue 16).
+    ...(await privateDataSteps(config, notes)),
     ...(await replicationSteps(ctx)),
   ];
   notes.push(
