@@ -8,37 +8,28 @@
 // Needs the Ceph test env: eval "$(bash scripts/test-env/ceph.sh env)". Prints markdown.
 // Usage: node dist/bench/gateway-throughput.js [MiB] [pin]   (default 1024; pin: the gateway on a core of its own)
 
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
-import type { IncomingMessage } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutBucketPolicyCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { suppressSdkNodeVersionWarning } from '../src/store/s3-client.js';
 import {
-  cephTestEnv,
-  cli,
-  fmtMs,
-  MiB,
-  msSince,
-  mustRun,
-  publisherEnv,
-  removeBucket,
-  row,
-  tableHead,
-  workDir,
-  writeRandom,
-} from './lib.js';
-import type { Credentials } from './lib.js';
+  addBenchTenant,
+  benchConfigYaml,
+  cpuSeconds,
+  drain,
+  mbps,
+  procStatus as status,
+  publishBenchLibrary,
+  rgwClient,
+  startGatewayProcess,
+  stopGatewayProcess,
+  timed,
+} from './gateway-bench.js';
+import { cephTestEnv, cli, fmtMs, MiB, removeBucket, row, tableHead, workDir } from './lib.js';
 
 suppressSdkNodeVersionWarning();
 
@@ -48,24 +39,9 @@ const ceph = cephTestEnv();
 const { east: endpoint, publisher: pub, subscriber: sub } = ceph;
 if (sub === undefined) throw new Error('run `eval "$(bash scripts/test-env/ceph.sh env)"` first');
 
-const s3 = (credentials: Credentials) =>
-  new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-const owner = s3(pub);
-const reader = s3(sub);
+const owner = rgwClient(endpoint, pub);
+const reader = rgwClient(endpoint, sub);
 const bucket = `bench-gateway-${Date.now().toString(36)}`;
-
-async function drain(stream: Readable | IncomingMessage): Promise<number> {
-  let n = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) n += chunk.length;
-  return n;
-}
 
 async function direct(key: string, range?: [number, number]): Promise<number> {
   const out = await reader.send(
@@ -101,114 +77,13 @@ function viaGateway(path: string, range?: [number, number]): Promise<number> {
   });
 }
 
-async function timed(fn: () => Promise<number>): Promise<{ ms: number; bytes: number }> {
-  const t0 = process.hrtime.bigint();
-  const bytes = await fn();
-  return { ms: msSince(t0), bytes };
-}
-
-const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-/** A size field of /proc/<pid>/status in MB (VmHWM: peak resident set size, VmRSS: now). */
-function status(pid: number, field: string): number {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? NaN : Number(m[1]) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /, '')
-    .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-}
-
-await rm(work, { recursive: true, force: true });
-const src = join(work, 'source');
-await mkdir(join(src, 'disk'), { recursive: true });
-await writeRandom(join(src, 'disk', 'disk.vmdk'), size);
-await owner.send(new CreateBucketCommand({ Bucket: bucket }));
-await owner.send(
-  new PutBucketPolicyCommand({
-    Bucket: bucket,
-    Policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'read',
-          Effect: 'Allow',
-          Principal: { AWS: ['arn:aws:iam:::user/subscriber'] },
-          Action: ['s3:GetObject', 's3:ListBucket'],
-          Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-        },
-      ],
-    }),
-  }),
-);
-const creds = join(work, 'aws-credentials');
-await writeFile(
-  creds,
-  `[subscriber]\naws_access_key_id = ${sub.accessKeyId}\naws_secret_access_key = ${sub.secretAccessKey}\n`,
-  { mode: 0o600 },
-);
-const env = publisherEnv(ceph, work, 'us-east-1');
-await mustRun(
-  process.execPath,
-  [
-    cli,
-    'publish',
-    src,
-    '--to',
-    `s3://${bucket}/lib`,
-    '--endpoint',
-    endpoint,
-    '--region',
-    'us-east-1',
-    '--quiet',
-  ],
-  env,
-);
-const listed = await reader.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'lib/disk/' }));
-const diskKey = listed.Contents!.find((o) => o.Key!.endsWith('/disk.vmdk'))!.Key!;
-const diskHref = diskKey.slice('lib/'.length);
-
+const { diskKey, diskHref, gwEnv } = await publishBenchLibrary({ ceph, work, bucket, owner, reader, size });
 const config = join(work, 'claas.yaml');
-await writeFile(
-  config,
-  [
-    'library: bench',
-    'origin:',
-    `  location: s3://${bucket}/lib`,
-    `  endpoint: ${endpoint}`,
-    '  region: us-east-1',
-    'gateway:',
-    '  listen: 127.0.0.1:8443',
-    '  prefer: [origin]',
-    '  credentials: { profile: subscriber }',
-    '  tenants: ./tenants.json',
-    '',
-  ].join('\n'),
-);
-const gwEnv = {
-  ...env,
-  AWS_ACCESS_KEY_ID: '',
-  AWS_SECRET_ACCESS_KEY: '',
-  AWS_SHARED_CREDENTIALS_FILE: creds,
-  AWS_CONFIG_FILE: '/dev/null',
-};
-const added = await mustRun(
-  process.execPath,
-  [cli, 'tenant', 'add', 'bench', '--library', 'bench', '--config', config, '--json'],
-  gwEnv,
-);
-const password = (JSON.parse(added.stdout) as { password: string }).password;
-authorization = `Basic ${Buffer.from(`vcsp:${password}`).toString('base64')}`;
+await writeFile(config, benchConfigYaml('bench', bucket, endpoint));
+authorization = await addBenchTenant([config], ['bench'], gwEnv);
 
 /**
  * `pin` (second argument): the gateway gets a core of its own, as on its own host near the vCenters; RGW
@@ -244,27 +119,12 @@ const gwCommand = [
   '--json',
   '--no-access-log',
 ];
-const gateway = spawn(
+const { gateway, base } = await startGatewayProcess(
   pin ? 'taskset' : process.execPath,
   pin ? ['-c', String(lastCpu), process.execPath, ...gwCommand] : gwCommand,
-  {
-    env: gwEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
+  gwEnv,
 );
-const info = await new Promise<{ port: number }>((resolveInfo, reject) => {
-  let out = '';
-  gateway.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    try {
-      resolveInfo(JSON.parse(out) as { port: number });
-    } catch {
-      // not complete yet
-    }
-  });
-  gateway.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-});
-gatewayBase = `http://127.0.0.1:${info.port}`;
+gatewayBase = base;
 let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, status(gateway.pid!, 'VmRSS'));
@@ -363,8 +223,7 @@ try {
 } finally {
   if (pin) setAffinity(`0-${lastCpu}`);
   clearInterval(sampler);
-  gateway.kill('SIGTERM');
-  await new Promise((r) => gateway.once('exit', r));
+  await stopGatewayProcess(gateway);
   agent.destroy();
   await removeBucket(owner, bucket);
   owner.destroy();

@@ -793,8 +793,40 @@ function setUpSearch() {
 // ---------------------------------------------------------------------------------------------------
 // Tenants and audit
 
+/** The last lib.json version each library was served to the tenant, marked when older than the newest. */
+function fetchedCell(tenant) {
+  const fetched = Array.isArray(tenant.fetched) ? tenant.fetched : [];
+  if (fetched.length === 0) return el('td', {}, '—');
+  const parts = fetched.flatMap((f, i) => [
+    i > 0 ? ', ' : null,
+    el(
+      'span',
+      { title: f.at ? `served ${formatAbsolute(f.at)}` : null },
+      `${String(f.library)} v${String(f.version)}`,
+    ),
+    f.behind
+      ? el(
+          'span',
+          { class: 'badge badge-lagging', title: `the newest version is v${String(f.newest)}` },
+          'behind',
+        )
+      : null,
+  ]);
+  return el('td', { 'data-fetched': '' }, ...parts);
+}
+
+/** Per gateway counts (tenants in the store), as a cell title. */
+function perGateway(tenant) {
+  const gateways = Array.isArray(tenant.gateways) ? tenant.gateways : [];
+  if (gateways.length === 0) return null;
+  return gateways
+    .map((g) => `${String(g.id)}: ${formatNumber(g.requests)} requests, ${formatBytes(g.bytesServed)}`)
+    .join('\n');
+}
+
 function tenantRow(tenant) {
   const libraries = Array.isArray(tenant.libraries) ? tenant.libraries.map(String) : [];
+  const split = perGateway(tenant);
   return el(
     'tr',
     { 'data-tenant': tenant.name },
@@ -802,27 +834,51 @@ function tenantRow(tenant) {
     el('td', {}, libraries.length ? libraries.join(', ') : 'none'),
     el(
       'td',
-      { class: 'num', title: `${formatNumber(tenant.bytesServed)} bytes` },
+      { class: 'num', title: split ?? `${formatNumber(tenant.bytesServed)} bytes` },
       formatBytes(tenant.bytesServed),
     ),
-    el('td', { class: 'num' }, formatNumber(tenant.requests)),
+    el('td', { class: 'num', title: split }, formatNumber(tenant.requests)),
     el('td', {}, timeAgo(tenant.lastSeen, 'not since the gateway started')),
+    fetchedCell(tenant),
   );
+}
+
+/** Where the tenants come from (tenants in the store): the store, the age of the view, whether it is stale. */
+function tenantViewNote(view) {
+  if (!view || typeof view !== 'object') return [];
+  const from = view.source ? `the store (${String(view.source)})` : 'the store (none added yet)';
+  const note = [`Tenants from ${from}, read `, timeAgo(view.readAt, 'never'), '. '];
+  if (view.stale) {
+    const why = view.lastError?.message ? `: ${String(view.lastError.message)}` : '';
+    note.push(
+      el(
+        'span',
+        { class: 'warning', 'data-stale': '' },
+        `Stale: the store cannot be read${why}; the last view is in force. `,
+      ),
+    );
+  }
+  return note;
 }
 
 function renderTenants(data) {
   const tenants = Array.isArray(data.tenants) ? data.tenants : [];
   const since = $('#tenants-since');
-  since.replaceChildren(
-    ...(data.since
+  const gateways = Array.isArray(data.gateways) ? data.gateways : [];
+  const counts =
+    gateways.length > 0
       ? [
-          'Bytes, requests and last seen count what this gateway served since it started, ',
-          timeAgo(data.since),
-          '.',
+          `Bytes, requests and last seen are summed over ${formatNumber(gateways.length)} gateway${gateways.length === 1 ? '' : 's'} (${gateways.map((g) => String(g.id)).join(', ')}); hover a count for each gateway's.`,
         ]
-      : []),
-  );
-  rerender($('#tenants-table tbody'), tenants.length ? tenants.map(tenantRow) : [emptyRow(5, 'No tenants.')]);
+      : data.since
+        ? [
+            'Bytes, requests and last seen count what this gateway served since it started, ',
+            timeAgo(data.since),
+            '.',
+          ]
+        : [];
+  since.replaceChildren(...tenantViewNote(data.view), ...counts);
+  rerender($('#tenants-table tbody'), tenants.length ? tenants.map(tenantRow) : [emptyRow(6, 'No tenants.')]);
 }
 
 function auditItems(entry, key) {

@@ -96,26 +96,39 @@ function kmsStatement(Sid: string, actions: string[], use: KmsUse): PolicyStatem
   return use.kmsKeyArn === undefined ? [] : [statement(Sid, actions, use.kmsKeyArn)];
 }
 
-/** What the publisher needs: list, read, write and delete under the prefix, and manage its multipart uploads. */
-export function publisherPolicy(loc: S3Location, use: KmsUse = {}): PolicyDocument {
+const PUBLISHER_OBJECT_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+];
+
+/**
+ * What the publisher needs: list, read, write and delete under the prefix, and manage its multipart uploads.
+ * `privateArea` (a bucket key prefix ending in '/', e.g. `claas-control/libraries/lib/`): the library's
+ * private area, where its audit log, locks, retention markers, staging and default archives live (issue 16;
+ * store/s3-key-map.ts); the publisher may list, read, write and delete there too, and nowhere else.
+ */
+export function publisherPolicy(loc: S3Location, use: KmsUse = {}, privateArea?: string): PolicyDocument {
+  const area = privateArea === undefined ? undefined : `${bucketArn(loc)}/${privateArea}*`;
+  const listArea =
+    privateArea === undefined || loc.prefix === ''
+      ? listCondition(loc)
+      : {
+          StringLike: {
+            's3:prefix': [`${loc.prefix}/*`, loc.prefix, `${privateArea}*`, privateArea.replace(/\/$/, '')],
+          },
+        };
   return document([
-    statement('ListLibraryKeys', ['s3:ListBucket'], bucketArn(loc), listCondition(loc)),
+    statement('ListLibraryKeys', ['s3:ListBucket'], bucketArn(loc), listArea),
     statement(
       'BucketLocationAndUploads',
       ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
       bucketArn(loc),
     ),
-    statement(
-      'ReadWriteLibraryObjects',
-      [
-        's3:GetObject',
-        's3:PutObject',
-        's3:DeleteObject',
-        's3:AbortMultipartUpload',
-        's3:ListMultipartUploadParts',
-      ],
-      libraryObjectsArn(loc),
-    ),
+    statement('ReadWriteLibraryObjects', PUBLISHER_OBJECT_ACTIONS, libraryObjectsArn(loc)),
+    ...(area === undefined ? [] : [statement('ReadWriteLibraryPrivateArea', PUBLISHER_OBJECT_ACTIONS, area)]),
     ...kmsStatement('UseLibraryKmsKey', ['kms:GenerateDataKey', 'kms:Decrypt'], use),
   ]);
 }

@@ -9,6 +9,9 @@ import { storeLocation, storeWriteSettings } from '../config/schema.js';
 import type { ClaasConfig } from '../config/schema.js';
 import { displayLocation, locationDefaults, parseLocation } from '../store/location.js';
 import { openStore } from '../store/open.js';
+import { DEFAULT_CONTROL_PREFIX, LEGACY_ARCHIVE_DIR } from '../store/private-keys.js';
+import { privateAreaBase } from '../store/s3-key-map.js';
+import { controlPrefixOf } from '../config/control-layout.js';
 import type { Location, ObjectStore, WriteSettings } from '../store/types.js';
 
 export interface TargetFlags {
@@ -95,15 +98,37 @@ export async function resolveTarget(flags: TargetFlags): Promise<LibraryTarget> 
   };
 }
 
+/** The control prefix of the target's configuration, else the default (where its private area lives). */
+export function targetControlPrefix(target: Pick<LibraryTarget, 'config'>): string {
+  return target.config === undefined ? DEFAULT_CONTROL_PREFIX : controlPrefixOf(target.config);
+}
+
 /** Opens the library's store, writing with the target's settings. */
 export function openTargetStore(
   target: LibraryTarget,
   write: WriteSettings = target.write,
 ): Promise<ObjectStore> {
-  return openStore(target.location, { write });
+  return openStore(target.location, { write, privateArea: { controlPrefix: targetControlPrefix(target) } });
 }
 
-/** A location below another one (the default archive location is `<library>/.claas-archive`). */
+/**
+ * Where archives go by default: for an S3 library with a prefix, the library's private area
+ * (`<controlPrefix>/libraries/<prefix>/.claas-archive`, outside the library prefix: issue 16); for a folder
+ * or a library at the bucket root, `<library>/.claas-archive` as before. `legacy`: where older claas versions
+ * put them (the same place, except for S3 libraries with a prefix).
+ */
+export function defaultArchiveLocations(target: Pick<LibraryTarget, 'location' | 'config'>): {
+  current: Location;
+  legacy: Location;
+} {
+  const legacy = childLocation(target.location, LEGACY_ARCHIVE_DIR);
+  const loc = target.location;
+  if (loc.kind !== 's3' || loc.prefix === '') return { current: legacy, legacy };
+  const area = privateAreaBase(targetControlPrefix(target), loc.prefix);
+  return { current: { ...loc, prefix: `${area}${LEGACY_ARCHIVE_DIR}` }, legacy };
+}
+
+/** A location below another one (the old default archive location is `<library>/.claas-archive`). */
 export function childLocation(loc: Location, dir: string): Location {
   if (loc.kind === 'fs') return { kind: 'fs', path: join(loc.path, dir) };
   return { ...loc, prefix: loc.prefix === '' ? dir : `${loc.prefix}/${dir}` };

@@ -39,6 +39,7 @@ export const COMMANDS: Record<string, Load | Group> = {
       update: async () => (await import('./commands/tenant/update.js')).verb,
       remove: async () => (await import('./commands/tenant/remove.js')).verb,
       list: async () => (await import('./commands/tenant/list.js')).verb,
+      import: async () => (await import('./commands/tenant/import.js')).verb,
     },
   },
   access: {

@@ -13,7 +13,9 @@ import {
   DEFAULT_TENANTS_FILE,
   ORIGIN_NAME,
   S3_HINT,
+  TENANTS_IN_STORE,
 } from './schema.js';
+import { DEFAULT_CONTROL_PREFIX, controlPrefixConflict, normalizeControlPrefix } from './control-layout.js';
 import type {
   ClaasConfig,
   GatewayConfig,
@@ -25,6 +27,7 @@ import type {
 import { NO_TARGET_MESSAGE, subscriptionTargets } from './vcenters.js';
 import type { VcenterTarget } from './vcenters.js';
 import { resolveArchive, resolveSources } from './run-settings.js';
+import { resolveRedirect } from './redirect.js';
 import type { FieldPath, PendingIssue } from './yaml-source.js';
 
 type RawStore = RawConfig['origin'];
@@ -93,6 +96,8 @@ export function resolveConfig(
     raw.gateway === undefined ? undefined : resolveGateway(raw.gateway, raw.replicas ?? [], baseDir, problem);
   // A vCenter that a source reads from needs no subscription target.
   const readFrom = new Set((raw.sources ?? []).flatMap((s) => (s.vcenter === undefined ? [] : [s.vcenter])));
+  const controlPrefix = checkControlPrefix(raw.gateway, originLoc, problem);
+  if (gateway !== undefined && controlPrefix !== undefined) gateway.controlPrefix = controlPrefix;
   const vcenters =
     raw.vcenters === undefined
       ? undefined
@@ -307,14 +312,49 @@ function resolveGateway(
     } else problem([...at, 'tls'], 'give both certFile and keyFile (PEM files), or selfSigned: true');
   }
   const profile = credentialsProfile(g.credentials, [...at, 'credentials'], problem);
+  const { redirect, problems } = resolveRedirect(g.redirect, [ORIGIN_NAME, ...names.keys()]);
+  for (const p of problems) problem([...at, 'redirect', ...p.path], p.message);
   return {
     listen,
     prefer,
     ...(profile === undefined ? {} : { profile }),
-    tenants: absolute(baseDir, g.tenants ?? DEFAULT_TENANTS_FILE),
+    tenants:
+      g.tenants === TENANTS_IN_STORE
+        ? TENANTS_IN_STORE
+        : absolute(baseDir, g.tenants ?? DEFAULT_TENANTS_FILE),
+    ...(g.id === undefined ? {} : { id: g.id }),
     ...(g.admin === undefined ? {} : { admin: { passwordFile: absolute(baseDir, g.admin.passwordFile) } }),
+    ...(redirect === undefined ? {} : { redirect }),
     ...(tlsConfig === undefined ? {} : { tls: tlsConfig }),
   };
+}
+
+/**
+ * The control prefix (gateway.controlPrefix or the default), normalised; a problem when it is not a usable
+ * prefix or when it and the library prefix of the origin contain one another (config/control-layout.ts).
+ */
+function checkControlPrefix(
+  g: RawGateway | undefined,
+  originLoc: S3Location | undefined,
+  problem: Problem,
+): string | undefined {
+  const raw = g?.controlPrefix;
+  let prefix = DEFAULT_CONTROL_PREFIX;
+  if (raw !== undefined) {
+    try {
+      prefix = normalizeControlPrefix(raw);
+    } catch (e) {
+      problem(['gateway', 'controlPrefix'], claasMessage(e));
+      return undefined;
+    }
+  }
+  const conflict = originLoc === undefined ? undefined : controlPrefixConflict(prefix, originLoc.prefix);
+  // A library at the bucket's root conflicts only when the gateway keeps tenants in the store.
+  const used = raw !== undefined || g?.tenants === TENANTS_IN_STORE;
+  if (conflict !== undefined && (originLoc?.prefix !== '' || used)) {
+    problem(raw === undefined ? ['origin', 'location'] : ['gateway', 'controlPrefix'], conflict);
+  }
+  return raw === undefined ? undefined : prefix;
 }
 
 /**

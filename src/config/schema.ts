@@ -4,6 +4,9 @@
 
 import { z } from 'zod';
 import { VcentersSchema } from './vcenters.js';
+import { GATEWAY_ID_RE } from './control-layout.js';
+import { RedirectSchema } from './redirect.js';
+import type { RedirectConfig } from './redirect.js';
 import type { VcenterTarget } from './vcenters.js';
 import { badInput } from '../errors.js';
 import { locationDefaults, parseLocation } from '../store/location.js';
@@ -90,8 +93,20 @@ export const GatewaySchema = z.strictObject({
   listen: text.optional(),
   prefer: z.array(text).optional(),
   credentials: CredentialsSchema.optional(),
+  /** A path of the tenants file, or `store`: the tenants in the origin bucket's control prefix. */
   tenants: text.optional(),
+  /** Where the provider's gateways share tenants and activity in the origin bucket (config/control-layout.ts). */
+  controlPrefix: text.optional(),
+  /** The gateway's id in the control prefix (default: host name and listen port). */
+  id: z
+    .string()
+    .regex(GATEWAY_ID_RE, {
+      error: 'a gateway id is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    })
+    .optional(),
   admin: z.strictObject({ passwordFile: text }).optional(),
+  /** File downloads answered with a 302 to a presigned store URL (config/redirect.ts); off by default. */
+  redirect: RedirectSchema.optional(),
   tls: z
     .strictObject({ certFile: text.optional(), keyFile: text.optional(), selfSigned: z.boolean().optional() })
     .optional(),
@@ -243,9 +258,15 @@ export interface GatewayConfig {
   prefer: string[];
   /** Profile of the read-only credential the gateway uses; undefined = the default chain. */
   profile?: string;
-  /** Absolute path of the tenants file. */
+  /** Absolute path of the tenants file, or TENANTS_IN_STORE: the tenants under the control prefix. */
   tenants: string;
+  /** The control prefix in the origin bucket, without slashes (default claas-control). */
+  controlPrefix?: string;
+  /** gateway.id: the gateway's name in the control prefix (default: host name and listen port). */
+  id?: string;
   admin?: { passwordFile: string };
+  /** gateway.redirect: file downloads go to the store by presigned URL; undefined = off. */
+  redirect?: RedirectConfig;
   /** Absolute paths of a PEM certificate and key, or a self-signed certificate made at start. */
   tls?: { certFile: string; keyFile: string } | { selfSigned: true };
 }
@@ -308,6 +329,8 @@ export interface ClaasConfig {
 export const S3_HINT = 'Use s3://bucket/prefix with endpoint, region and credentials beside it.';
 export const DEFAULT_LISTEN = '127.0.0.1:8443';
 export const DEFAULT_TENANTS_FILE = 'tenants.json';
+/** gateway.tenants: store — the tenants live under the control prefix of the origin bucket. */
+export const TENANTS_IN_STORE = 'store';
 
 /** The S3 location of a configured store. Throws ClaasError BAD_INPUT for a location that is not s3://. */
 export function storeLocation(ref: StoreRef, env: NodeJS.ProcessEnv = process.env): S3Location {

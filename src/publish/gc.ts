@@ -34,6 +34,8 @@ export interface GcOptions {
   dryRun?: boolean;
   /** The committed version's snapshot when the caller just wrote it (saves reading it back). */
   current?: VersionSnapshot;
+  /** false: no audit entry in the store (a client's mirror replica holds no provider-private data). */
+  audit?: boolean;
 }
 
 /** Every key a version references: file hrefs, item JSON, the item index. */
@@ -103,7 +105,7 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
   if (!options.dryRun && doomed.length > 0) await store.delete(doomed.map((d) => d.key));
   result.deleted = doomed.map((d) => d.key);
   result.deletedBytes = doomed.reduce((n, d) => n + d.size, 0);
-  if (!options.dryRun && doomed.length > 0) {
+  if (!options.dryRun && doomed.length > 0 && options.audit !== false) {
     try {
       const entry = await appendAudit(store, {
         action: 'gc',

@@ -8,10 +8,18 @@
 //                                     same name with a new id never collides with the old one's documents)
 //   <item>/<sha256>/<file name>       file bytes, content-addressed (immutable)
 //   .claas/versions/<libVersion>.json claas's snapshot of a version: VCSP docs + SHA-256 of every file
-//   .claas/lock/<...>.json            the publisher lock
-//   .claas/run-lease/<...>.json       the run lease: which `claas run` publishes this library
-//   .claas/run-archive.json           the last archive.schedule slot `claas run` archived
-//   .claas/tmp/                       temp files of the local store
+//   .claas/lock/<...>.json            the publisher lock                          (private)
+//   .claas/run-lease/<...>.json       the run lease: which `claas run` publishes  (private)
+//   .claas/run-archive.json           the last archive.schedule slot `claas run` archived (private)
+//   .claas/audit/, retain/, staging/, imports/, tmp/, restore-pending.json, mirror-lock/     (private)
+//
+// Public and provider-private (issue 16): a client's replica may hold only the PUBLIC families — lib.json,
+// items-<N>.json, item JSON, the content-addressed files and the version snapshots (without identities,
+// state.ts publicSnapshot) — which are what a vCenter reads and what proves a version consistent. Everything
+// else under .claas/ is provider-private (PRIVATE_FAMILIES, isPrivateKey: store/private-keys.ts). Callers use
+// the keys above on every store; an S3 library store keeps the private ones OUTSIDE the library prefix, in
+// the library's private area `<controlPrefix>/libraries/<prefix>/<key>` (store/s3-key-map.ts), so that a
+// replication rule filtered on the library prefix carries none of them. Local folders keep them in .claas/.
 
 import { encodeHref } from '../vcsp/hrefs.js';
 
@@ -51,6 +59,10 @@ export function isClaasManagedKey(key: string): boolean {
   if (parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[1] ?? '')) return true;
   return false;
 }
+
+// The provider-private families and their test live in src/store (the S3 library store keeps them in the
+// library's private area): re-exported here for the engine, mirror and the replication plans.
+export { PRIVATE_FAMILIES, isPrivateKey } from '../store/private-keys.js';
 
 export function isInternalKey(key: string): boolean {
   return key === CLAAS_DIR || key.startsWith(`${CLAAS_DIR}/`);

@@ -27,7 +27,7 @@ import { collectGarbage } from './gc.js';
 import type { GcResult } from './gc.js';
 import { appendAudit, versionAuditEntry } from './audit.js';
 import type { AuditAction } from './audit.js';
-import { resolveActor } from './identity.js';
+import { osIdentity, resolveActor } from './identity.js';
 import type { Actor } from './identity.js';
 
 export interface PublishInput {
@@ -51,6 +51,7 @@ export interface PublishOptions {
   concurrency?: number;
   /** Uploads the CLI started while the scan was hashing (early-uploads.ts); taken instead of new ones. */
   early?: Pick<EarlyUploads, 'has' | 'take'>;
+  /** Who publishes, when no audit actor is given: recorded in the audit entry (snapshots name no one). */
   publisher?: string;
   onEvent?: EventSink;
   signal?: AbortSignal;
@@ -405,6 +406,11 @@ function countPutStats(stats: PutStats | undefined, upload: PublishResult['uploa
   if (stats.resumed) upload.resumedFiles += 1;
 }
 
+/** The actor a `publisher` name stands for (the audit log keeps it; snapshots name no one, issue 16). */
+function namedActor(name: string | undefined): Actor | undefined {
+  return name === undefined ? undefined : { name, source: 'configured', os: osIdentity() };
+}
+
 /** 2. Snapshot, 3. item JSON, 4. item index, 5. lib.json (the commit point). */
 async function commitVersion(
   plan: VersionPlan,
@@ -412,14 +418,14 @@ async function commitVersion(
 ): Promise<{ snapshot: VersionSnapshot; actor: Actor }> {
   const { store, options, onEvent } = run;
   const { versioned, next } = plan;
-  const actor = options.audit?.actor ?? (await resolveActor(store));
+  const actor = options.audit?.actor ?? namedActor(options.publisher) ?? (await resolveActor(store));
   const snapshot: VersionSnapshot = {
     format: 'claas.version/1',
     lib: versioned.lib,
     items: versioned.items,
     hashes: next.hashes,
     committedAt: isoNow(run.now()),
-    publisher: options.publisher ?? actor.name,
+    // No publisher identity: snapshots reach clients' replicas; who published is in the audit log (issue 16).
   };
   const json = (doc: unknown) => ({ kind: 'bytes' as const, data: Buffer.from(serializeJson(doc)) });
   const jsonType = { contentType: 'application/json', role: 'metadata' as const };

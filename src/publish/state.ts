@@ -1,6 +1,7 @@
 // Reads what a library location holds now: nothing, a claas library (lib.json + its snapshot), or a
 // library some other tool wrote (lib.json without a snapshot, e.g. make_vcsp_2018.py output) that can be
-// adopted in place. Only reads; never writes.
+// adopted in place. Only reads; never writes. Also what a version snapshot looks like in a client's replica
+// (publicSnapshot: without the publisher identity older snapshots carry).
 
 import type { ObjectStore } from '../store/types.js';
 import type { ItemJson, LibJson, VersionSnapshot } from '../vcsp/types.js';
@@ -29,6 +30,22 @@ export async function readSnapshot(
   version: number | string,
 ): Promise<VersionSnapshot | undefined> {
   return readJsonKey(store, snapshotKey(version), parseSnapshot);
+}
+
+/**
+ * A snapshot as a client's replica may hold it: the VCSP documents, hashes and commit time, without the
+ * `publisher` identity (an ARN, access key id, profile or user@host) that snapshots written before issue 16
+ * carry. Who published stays in the provider's audit log. Parsing drops fields the schema does not know, so
+ * a parsed snapshot holds no other identity.
+ */
+export function publicSnapshot(snapshot: VersionSnapshot): VersionSnapshot {
+  const { publisher: _publisher, ...rest } = snapshot;
+  return rest;
+}
+
+/** True when a snapshot names who published it (written before issue 16): mirror writes it stripped. */
+export function snapshotNamesIdentity(snapshot: VersionSnapshot): boolean {
+  return snapshot.publisher !== undefined;
 }
 
 /**

@@ -4,8 +4,11 @@
 
 import { storeLocation } from '../config/schema.js';
 import type { ClaasConfig, OriginConfig, ReplicaConfig } from '../config/schema.js';
+import { controlPrefixOf } from '../config/control-layout.js';
+import { privateAreaBase } from '../store/s3-key-map.js';
 import { planNativeReplication } from './plan-native.js';
 import {
+  asBucketPolicy,
   kmsKeyArn,
   mirrorWriterBucketPolicy,
   publisherPolicy,
@@ -45,6 +48,14 @@ function subscriberStores(config: ClaasConfig): Array<OriginConfig | ReplicaConf
  * access to mirror replicas) also comes as bucket policies granting that principal, for a bucket owned by
  * another account or another Ceph RGW user (rgwUserArn(uid)).
  */
+/**
+ * The private area of a library (bucket key prefix, issue 16) where its S3 store keeps provider-private keys;
+ * undefined for a library at the bucket root (its private keys stay under it).
+ */
+export function libraryPrivateArea(loc: S3Location, controlPrefix: string): string | undefined {
+  return loc.prefix === '' ? undefined : privateAreaBase(controlPrefix, loc.prefix);
+}
+
 export function accessPolicies(
   config: ClaasConfig,
   role: AccessRole,
@@ -76,9 +87,14 @@ export function accessPolicies(
     return [
       ...forStore(
         config.origin,
-        `Publisher of library "${config.library}": list, read, write and delete under the origin prefix`,
-        publisherPolicy,
-        mirrorWriterBucketPolicy,
+        `Publisher of library "${config.library}": list, read, write and delete under the origin prefix ` +
+          "and in the library's private area under the control prefix",
+        (loc, kms) => publisherPolicy(loc, kms, libraryPrivateArea(loc, controlPrefixOf(config))),
+        (loc, principal) =>
+          asBucketPolicy(
+            publisherPolicy(loc, {}, libraryPrivateArea(loc, controlPrefixOf(config))),
+            principal,
+          ),
       ),
       ...config.replicas
         .filter((r) => r.mode === 'mirror')

@@ -3,7 +3,8 @@
 
 import type { ReplicationPlan } from './plan-types.js';
 
-export type ChangeKind = 'versioning' | 'role' | 'role-policy' | 'bucket-policy' | 'replication';
+export type ChangeKind =
+  'versioning' | 'role' | 'role-policy' | 'bucket-policy' | 'private-data' | 'replication';
 export type ChangeAction = 'create' | 'update' | 'none' | 'skip';
 
 export interface Change {

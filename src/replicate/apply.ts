@@ -27,6 +27,7 @@ import {
   versioningSteps,
 } from './apply-phases.js';
 import type { PhaseContext } from './apply-phases.js';
+import { privateDataSteps } from './apply-private-data.js';
 import { errorText, unsupportedReason } from './apply-refusals.js';
 import { openOriginStore } from './open-stores.js';
 import { publicChange } from './apply-types.js';
@@ -95,6 +96,8 @@ export async function planApply(
     ...(await versioningSteps(ctx)),
     ...(await roleSteps(ctx)),
     ...(await bucketPolicySteps(ctx, writer)),
+    // Private objects leave the library prefix before rules that replicate it are written (issue 16).
+    ...(await privateDataSteps(config, notes)),
     ...(await replicationSteps(ctx)),
   ];
   notes.push(

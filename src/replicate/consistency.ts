@@ -4,13 +4,16 @@
 // references is immutable, so "present with the right size" normally means "holds those bytes"; tampering
 // (an object overwritten with other bytes of the same size) is caught by comparing the ETag with the
 // origin's listing, and only where the ETags differ (a streamed copy with other part sizes, re-encryption)
-// one HEAD reads the SHA-256 claas stored in the object's metadata (x-amz-meta-sha256).
+// one HEAD reads the SHA-256 claas stored in the object's metadata (x-amz-meta-sha256). A version snapshot
+// may differ from the origin's by design: claas mirror writes older snapshots without the publisher identity
+// (issue 16), so a snapshot that differs is read at both stores and compared without identities.
 
 import type { ObjectStore, StoredObject } from '../store/types.js';
 import type { VersionSnapshot } from '../vcsp/types.js';
 import { hrefToKey } from '../vcsp/hrefs.js';
 import { parseLibJson, parseSnapshot } from '../vcsp/schema.js';
 import { LIB_KEY, snapshotKey } from '../publish/layout.js';
+import { publicSnapshot } from '../publish/state.js';
 import { isClaasError } from '../errors.js';
 
 export interface VersionCheck {
@@ -47,6 +50,8 @@ export interface EtagDifference {
   actualEtag: string;
   /** The SHA-256 the object must have (data files); undefined for JSON documents. */
   sha256?: string;
+  /** A version snapshot: equal when it says what the origin's says, without identities (sizes may differ). */
+  snapshot?: true;
 }
 
 /** VersionCheck plus the ETag differences a caller may resolve with a few HEADs (resolveEtagDifferences). */
@@ -124,6 +129,17 @@ export function checkSnapshotAgainst(
       continue;
     }
     const there = reference?.objects.get(ref.key);
+    if (ref.kind === 'snapshot' && reference !== undefined && reference !== index && there !== undefined) {
+      if (there.size !== here.size || (there.etag !== undefined && there.etag !== here.etag)) {
+        check.etagDiffers.push({
+          key: ref.key,
+          expectedEtag: there.etag ?? `size ${there.size}`,
+          actualEtag: here.etag ?? `size ${here.size}`,
+          snapshot: true,
+        });
+      }
+      continue;
+    }
     const expectedSize = ref.size ?? there?.size;
     if (expectedSize !== undefined && here.size !== expectedSize) {
       check.wrongSize.push({ key: ref.key, expected: expectedSize, actual: here.size });
@@ -161,6 +177,10 @@ export async function resolveEtagDifferences(
   const stat = store.features.stat;
   const originStat = origin?.features.stat;
   for (const d of check.etagDiffers) {
+    if (d.snapshot === true) {
+      requests += await resolveSnapshotDifference(check, d, store, origin, left);
+      continue;
+    }
     if (stat === undefined) {
       left.push(d);
       continue;
@@ -191,6 +211,48 @@ export async function resolveEtagDifferences(
   check.etagDiffers = left;
   check.complete = check.missing.length === 0 && check.wrongSize.length === 0;
   return requests;
+}
+
+/**
+ * A snapshot that differs from the origin's: equal when both parse and say the same without identities
+ * (a mirror's stripped copy), wrongHash otherwise. Without the origin it stays undecided. Returns requests.
+ */
+async function resolveSnapshotDifference(
+  check: DetailedVersionCheck,
+  d: EtagDifference,
+  store: ObjectStore,
+  origin: ObjectStore | undefined,
+  left: EtagDifference[],
+): Promise<number> {
+  if (origin === undefined) {
+    left.push(d);
+    return 0;
+  }
+  const [here, there] = await Promise.all([
+    readPublicSnapshot(store, d.key),
+    readPublicSnapshot(origin, d.key),
+  ]);
+  if (here === 'missing') check.missing.push(d.key);
+  else if (here === undefined || there === undefined || there === 'missing' || here !== there) {
+    check.wrongHash.push({
+      key: d.key,
+      expected: "the origin's snapshot without identities",
+      actual: d.actualEtag,
+    });
+  }
+  return 2;
+}
+
+/** A snapshot's canonical JSON without identities; 'missing', or undefined when it does not parse. */
+async function readPublicSnapshot(store: ObjectStore, key: string): Promise<string | 'missing' | undefined> {
+  const bytes = await store.readBytes(key);
+  if (bytes === undefined) return 'missing';
+  try {
+    return JSON.stringify(publicSnapshot(parseSnapshot(bytes.toString('utf8'), `${store.display}/${key}`)));
+  } catch (e) {
+    if (isClaasError(e, 'PROTOCOL') || isClaasError(e, 'BAD_INPUT')) return undefined;
+    throw e;
+  }
 }
 
 export interface NewestCompleteOptions {

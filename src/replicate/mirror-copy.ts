@@ -2,12 +2,14 @@
 // index, lib.json last), each phase durable before the next starts, through the copy engine
 // (store/transfer.ts): server-side where the stores allow it, streamed otherwise, and streamed for the rest of
 // the run once the replica's writer is refused reading the origin. lib.json is written from the bytes read at
-// the start (the version the snapshot describes), never copied: the origin may have committed a newer one.
+// the start (the version the snapshot describes), never copied: the origin may have committed a newer one;
+// a snapshot that names its publisher (older claas) is written from bytes too, without that identity (issue 16).
 
 import { GiB, MiB } from '../store/s3-part-size.js';
 import { copyMany } from '../store/transfer.js';
 import type { CopyJob, CopyResult, TransferEvent } from '../store/transfer.js';
 import type { ObjectStore, WriteSettings } from '../store/types.js';
+import { writtenBytes } from './mirror-plan.js';
 import type { MirrorJob, OriginVersion, Tally } from './mirror-plan.js';
 
 /** Objects up to this size are copied with one CopyObject (S3's limit); larger ones with UploadPartCopy. */
@@ -74,9 +76,8 @@ export async function copyInCommitOrder(
   for (const kind of PHASES) {
     const batch = jobs.filter((j) => j.ref.kind === kind);
     if (batch.length === 0) continue;
-    if (kind === 'lib') {
-      await writeLib(dest, from, o);
-      add(out.streamed, from.libBytes.length);
+    if (kind === 'lib' || (kind === 'snapshot' && from.strippedSnapshot !== undefined)) {
+      for (const job of batch) add(out.streamed, await writeDocument(dest, job, from, o));
       continue;
     }
     const results = await copyMany(
@@ -119,20 +120,30 @@ function copyJob(origin: ObjectStore, job: MirrorJob): CopyJob {
   };
 }
 
-/** lib.json from the bytes read at the start: the version whose files were just copied. */
-async function writeLib(dest: ObjectStore, from: OriginVersion, o: CopyPhaseOptions): Promise<void> {
-  const size = from.libBytes.length;
-  o.emit({ type: 'copy-start', key: 'lib.json', size, method: 'streamed' });
+/**
+ * lib.json from the bytes read at the start (the version whose files were just copied), and the version's
+ * snapshot as a client may see it (without identities: mirror-plan.ts). Returns the bytes written.
+ */
+async function writeDocument(
+  dest: ObjectStore,
+  job: MirrorJob,
+  from: OriginVersion,
+  o: CopyPhaseOptions,
+): Promise<number> {
+  const data = writtenBytes(job.ref, from) ?? from.libBytes;
+  const key = job.ref.key;
+  o.emit({ type: 'copy-start', key, size: data.length, method: 'streamed' });
   await dest.put(
-    'lib.json',
-    { kind: 'bytes', data: from.libBytes },
+    key,
+    { kind: 'bytes', data },
     {
       contentType: 'application/json',
       role: 'metadata',
       ...(o.signal === undefined ? {} : { signal: o.signal }),
     },
   );
-  o.emit({ type: 'copied', key: 'lib.json', size, method: 'streamed' });
+  o.emit({ type: 'copied', key, size: data.length, method: 'streamed' });
+  return data.length;
 }
 
 function add(t: Tally, bytes: number): void {

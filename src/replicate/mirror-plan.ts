@@ -1,13 +1,16 @@
 // What `claas mirror` copies: the origin's committed version (lib.json as read, its snapshot), the replica's
 // state (refused when it holds another library, a newer version or foreign data), and the keys the version
 // references that the replica lacks or holds with other bytes, in commit order. Decided from one listing of
-// each store; a HEAD only where sizes match and ETags differ (the SHA-256 claas stored decides).
+// each store; a HEAD only where sizes match and ETags differ (the SHA-256 claas stored decides). The version's
+// snapshot goes to the replica as a client may see it: without the publisher identity older snapshots carry.
 
 import { createHash } from 'node:crypto';
 import { ClaasError, isClaasError } from '../errors.js';
 import { LIB_KEY, isClaasManagedKey, isInternalKey, snapshotKey } from '../publish/layout.js';
+import { publicSnapshot, snapshotNamesIdentity } from '../publish/state.js';
 import type { ObjectStore } from '../store/types.js';
 import { mapLimited } from '../util/pool.js';
+import { serializeJson } from '../vcsp/build.js';
 import { parseLibJson, parseSnapshot } from '../vcsp/schema.js';
 import type { LibJson, VersionSnapshot } from '../vcsp/types.js';
 import { referencedKeys } from './consistency.js';
@@ -19,9 +22,16 @@ export interface OriginVersion {
   lib: LibJson;
   version: number;
   snapshot: VersionSnapshot;
+  /** The snapshot without the publisher identity, when the origin's names one (older claas): written, not copied. */
+  strippedSnapshot?: Buffer;
 }
 
 export type MirrorRef = ReferencedKey | { key: string; kind: 'lib' };
+
+/** Documents mirror writes from bytes it holds (never copies): lib.json, and a snapshot stripped of identity. */
+export function writtenBytes(ref: MirrorRef, from: OriginVersion): Buffer | undefined {
+  return ref.kind === 'lib' ? from.libBytes : ref.kind === 'snapshot' ? from.strippedSnapshot : undefined;
+}
 
 /** One object to copy: what the version references, its size, the origin's listing of it. */
 export interface MirrorJob {
@@ -77,7 +87,15 @@ export async function readOriginVersion(origin: ObjectStore): Promise<OriginVers
       hint: 'lib.json was changed by another tool; publish again',
     });
   }
-  return { libBytes, lib, version, snapshot };
+  return {
+    libBytes,
+    lib,
+    version,
+    snapshot,
+    ...(snapshotNamesIdentity(snapshot)
+      ? { strippedSnapshot: Buffer.from(serializeJson(publicSnapshot(snapshot))) }
+      : {}),
+  };
 }
 
 /**
@@ -139,15 +157,10 @@ export function md5Hex(data: Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-/** The origin's lib.json as listed (size and ETag of the bytes read at the start). */
-function libListing(index: ListingIndex, from: OriginVersion): ListedObject {
-  const listed = index.objects.get(LIB_KEY);
-  return {
-    key: LIB_KEY,
-    size: from.libBytes.length,
-    mtime: listed?.mtime ?? new Date(),
-    etag: md5Hex(from.libBytes),
-  };
+/** A document mirror writes from bytes (lib.json, the snapshot) as listed: the size and MD5 of those bytes. */
+function writtenListing(index: ListingIndex, key: string, bytes: Buffer): ListedObject {
+  const listed = index.objects.get(key);
+  return { key, size: bytes.length, mtime: listed?.mtime ?? new Date(), etag: md5Hex(bytes) };
 }
 
 /**
@@ -171,8 +184,12 @@ export async function planMirror(
   };
   const etagCandidates: MirrorJob[] = [];
   for (const ref of refs) {
+    const written = writtenBytes(ref, from);
+    const listed = indexes.origin.objects.get(ref.key);
     const source =
-      ref.kind === 'lib' ? libListing(indexes.origin, from) : indexes.origin.objects.get(ref.key);
+      written === undefined || (ref.kind !== 'lib' && listed === undefined)
+        ? listed
+        : writtenListing(indexes.origin, ref.key, written);
     if (source === undefined) {
       throw new ClaasError(
         'INTEGRITY',
@@ -183,11 +200,14 @@ export async function planMirror(
         },
       );
     }
-    const size = ref.kind === 'lib' ? from.libBytes.length : source.size;
+    const size = source.size;
     const here = indexes.dest.objects.get(ref.key);
     if (here !== undefined && here.size === size) {
-      const libSame = ref.kind === 'lib' && here.etag !== undefined && here.etag === md5Hex(from.libBytes);
-      if (libSame || (ref.kind !== 'lib' && (here.etag === source.etag || here.etag === undefined))) {
+      const same =
+        written !== undefined
+          ? here.etag !== undefined && here.etag === source.etag
+          : here.etag === source.etag || here.etag === undefined;
+      if (same || (ref.kind === 'snapshot' && here.etag === undefined)) {
         skip(size);
         continue;
       }
@@ -211,7 +231,7 @@ export async function planMirror(
   );
   jobs.sort((a, b) => refs.indexOf(a.ref) - refs.indexOf(b.ref));
   const bytes = refs.reduce(
-    (n, r) => n + (r.kind === 'lib' ? from.libBytes.length : (indexes.origin.objects.get(r.key)?.size ?? 0)),
+    (n, r) => n + (writtenBytes(r, from)?.length ?? indexes.origin.objects.get(r.key)?.size ?? 0),
     0,
   );
   return { refs, jobs, skipped, bytes };

@@ -15,6 +15,9 @@
 //   that does not know the class (an RGW zone without that placement) is asked first and told so.
 // - lib.json is written from the bytes read at the start (the version the snapshot describes), never copied
 //   at the end: the origin may have committed a newer version meanwhile.
+// - Nothing provider-private goes to the replica (issue 16): only what the version references, its snapshot
+//   without the publisher identity, and lib.json; the mirror lock is at the origin (mirror-lock.ts) and gc at
+//   the replica writes no audit entry there.
 // - A destination that refuses the writer is reported as that (mirror-access.ts): which identity, and how to
 //   let it write or write with the replica's own credential.
 // - A run that changed the replica appends a `mirror` entry (replica, version, what was copied) to the
@@ -22,12 +25,12 @@
 
 import { join } from 'node:path';
 import { LIB_KEY } from '../publish/layout.js';
-import { acquireLock } from '../publish/lock.js';
 import type { HeldLock } from '../publish/lock.js';
 import { appendAudit } from '../publish/audit.js';
 import { resolveActor } from '../publish/identity.js';
 import { collectGarbage } from '../publish/gc.js';
 import type { GcResult } from '../publish/gc.js';
+import { acquireMirrorLock } from './mirror-lock.js';
 import { defaultCheckpointDir } from '../store/s3-checkpoint.js';
 import { probeStorageClass } from '../store/s3-storage-class.js';
 import type { ObjectStore, WriteSettings } from '../store/types.js';
@@ -139,7 +142,8 @@ export async function mirrorOnce(opts: MirrorOptions): Promise<MirrorResult> {
   const dest = await openDestination(opts, warn);
   let lock: HeldLock | undefined;
   try {
-    lock = await acquireLock(dest.store, { operation: `claas mirror from ${origin.display}` });
+    // The lock is at the origin: a lock entry names its holder, which a client's replica must not hold.
+    lock = await acquireMirrorLock(origin, opts.replica, dest.store.display);
     const [originIndex, destIndex] = await Promise.all([listAll(origin), listAll(dest.store)]);
     const previousVersion = await checkDestination(dest.store, destIndex, from);
     const plan = await planMirror(
@@ -176,6 +180,7 @@ export async function mirrorOnce(opts: MirrorOptions): Promise<MirrorResult> {
         ? await collectGarbage(listedOnly(dest.store, await listAll(dest.store)), {
             graceMs: opts.gcGraceMs ?? DEFAULT_MIRROR_GC_GRACE_MS,
             current: from.snapshot,
+            audit: false, // the replica holds no audit log: it is provider-private
           })
         : undefined;
     const result = mirrorResult(opts, { from, dest, plan, copied, previousVersion, gc, warnings, t0 });
@@ -187,7 +192,7 @@ export async function mirrorOnce(opts: MirrorOptions): Promise<MirrorResult> {
     await lock?.release().catch((e: unknown) => {
       // The entry expires by itself; the next run removes it as stale.
       warnings.push(
-        `could not remove the lock entry at ${dest.store.display}: ${(e as Error)?.message ?? String(e)}`,
+        `could not remove the mirror lock entry at ${origin.display}: ${(e as Error)?.message ?? String(e)}`,
       );
     });
     dest.store.close();

@@ -2,7 +2,8 @@
 // settings) and each replica, either for reading (with the replica's own credentials: what status and the
 // gateway see) or for writing by `claas mirror` (by default as the origin's identity, the publisher, which
 // the replica bucket's owner lets write through the bucket policy `claas replication apply` sets; with
-// `writeWith: replica` or `claas mirror --write-with replica` as the replica's own identity).
+// `writeWith: replica` or `claas mirror --write-with replica` as the replica's own identity). The origin keeps
+// its provider-private keys in its private area under the configuration's control prefix (issue 16).
 
 import { ClaasError } from '../errors.js';
 import { storeLocation, storeWriteSettings } from '../config/schema.js';
@@ -13,6 +14,7 @@ import type {
   ReplicaConfig,
   StoreWriteConfig,
 } from '../config/schema.js';
+import { controlPrefixOf } from '../config/control-layout.js';
 import { openStore } from '../store/open.js';
 import type { OpenStoreOptions } from '../store/open.js';
 import type { ObjectStore, S3Location, WriteSettings } from '../store/types.js';
@@ -96,7 +98,11 @@ export async function openOriginStore(
 ): Promise<ConfiguredStore> {
   const { profile, write, ...rest } = opts;
   const loc = withProfile(storeLocation(config.origin), profile);
-  return open(loc, { ...rest, write: writeSettings(config.origin, write) });
+  return open(loc, {
+    privateArea: { controlPrefix: controlPrefixOf(config) },
+    ...rest,
+    write: writeSettings(config.origin, write),
+  });
 }
 
 /** The profile a store is reached with (undefined = the default chain). */
@@ -117,7 +123,9 @@ export async function openReplicaStore(
   opts: OpenReplicaOptions = {},
 ): Promise<ConfiguredStore> {
   const replica = findReplica(config, name);
-  const { write, profile, writeWith, ...rest } = opts;
+  const { write, profile, writeWith, ...options } = opts;
+  // A replica is not where the provider keeps its private data: nothing relocates there (issue 16).
+  const rest: OpenStoreOptions = { privateArea: false, ...options };
   const base = storeLocation(replica);
   if (write !== true) return open(withProfile(base, profile), rest);
   const writer = replicaWriter(config, replica, {

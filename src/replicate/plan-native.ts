@@ -3,6 +3,12 @@
 // versioning, the IAM role S3 assumes, the PutBucketReplication rules and the bucket policies cross-account
 // destination owners apply. A replica that is the origin's own bucket seen through another endpoint (Ceph
 // multisite zones) needs none of that: the store already replicates the whole bucket between zones.
+// Provider-private data (issue 16): a native replica in the provider's own account also gets the bucket's
+// control prefix (tenants, gateway counters: config/control-layout.ts) by a second rule; a cross-account
+// replica (a client's) never does: its one rule matches the library prefix, which holds no private key (the
+// S3 library store keeps those in the library's private area under the control prefix). A library at the
+// bucket root, whose rule would match the whole bucket, may not have a cross-account native replica (refused
+// here). See docs/replication.md.
 // Pure: reads the configuration only, calls nothing.
 
 import { createHash } from 'node:crypto';
@@ -14,7 +20,11 @@ import {
   replicationTrustPolicy,
   roleArn,
 } from '../access/policies.js';
-import type { ReplicationDestination as RoleDestination } from '../access/policies.js';
+import type { PolicyDocument, ReplicationDestination as RoleDestination } from '../access/policies.js';
+import { ClaasError } from '../errors.js';
+import { PRIVATE_FAMILIES } from '../publish/layout.js';
+import { privateAreaBase } from '../store/s3-key-map.js';
+import { controlKeyPrefix, controlLocation, controlPrefixOf } from '../config/control-layout.js';
 import { isZoneReplica } from '../config/resolve.js';
 import { storeLocation } from '../config/schema.js';
 import type { ClaasConfig, ReplicaConfig, StoreRef } from '../config/schema.js';
@@ -38,6 +48,11 @@ export function ruleId(library: string, replica: string): string {
   return `${RULE_ID_PREFIX}${library}/${replica}`;
 }
 
+/** The id of the rule that replicates the bucket's control prefix to a replica in the provider's account. */
+export function controlRuleId(library: string, replica: string): string {
+  return `${ruleId(library, replica)}/control`;
+}
+
 /** The replication role's default name: one per source bucket (a bucket's replication has one Role). */
 export function defaultRoleName(sourceBucket: string): string {
   const name = `claas-replication-${sourceBucket}`;
@@ -56,8 +71,11 @@ function target(ref: StoreRef, loc: S3Location): BucketTarget {
   };
 }
 
-/** A replica in another account than the origin's (assumed so when origin.account is not set). */
-function isCrossAccount(config: ClaasConfig, replica: ReplicaConfig): boolean {
+/**
+ * A replica in another account than the origin's (a client's): replica.account set and different from
+ * origin.account. Both unset, or equal, is the provider's own account.
+ */
+export function isCrossAccount(config: Pick<ClaasConfig, 'origin'>, replica: ReplicaConfig): boolean {
   return replica.account !== undefined && replica.account !== config.origin.account;
 }
 
@@ -86,6 +104,7 @@ export function planNativeReplication(config: ClaasConfig): ReplicationPlan {
       ruled.push({ replica, loc });
     }
   }
+  refuseRootCrossAccount(config, source, ruled);
   const mirrorReplicas = config.replicas.filter((r) => r.mode === 'mirror').map((r) => r.name);
 
   const base = { library, source: { ...sourceTarget, prefix: source.prefix } };
@@ -106,14 +125,26 @@ export function planNativeReplication(config: ClaasConfig): ReplicationPlan {
   const sourceKms = origin.sse === 'aws:kms';
   const region = origin.region ?? DEFAULT_REGION;
 
-  const rules: ReplicationRule[] = ruled.map(({ replica, loc }, i) => {
+  const control = controlKeyPrefix(controlPrefixOf(config));
+  // Same-account replicas of a library below a prefix: a second rule carries the control prefix.
+  const controlled =
+    source.prefix === '' ? [] : ruled.filter(({ replica }) => !isCrossAccount(config, replica));
+  const ruleInputs = [
+    ...ruled.map((r) => ({
+      ...r,
+      id: ruleId(library, r.replica.name),
+      prefix: source.prefix === '' ? '' : `${source.prefix}/`,
+    })),
+    ...controlled.map((r) => ({ ...r, id: controlRuleId(library, r.replica.name), prefix: control })),
+  ];
+  const rules: ReplicationRule[] = ruleInputs.map(({ replica, loc, id, prefix }, i) => {
     const cross = isCrossAccount(config, replica);
     const kms = sourceKms || replica.kmsKeyId !== undefined;
     return {
-      ID: ruleId(library, replica.name),
+      ID: id,
       Priority: i + 1,
       Status: 'Enabled',
-      Filter: source.prefix === '' ? {} : { Prefix: `${source.prefix}/` },
+      Filter: prefix === '' ? {} : { Prefix: prefix },
       DeleteMarkerReplication: { Status: 'Enabled' },
       ...(kms ? { SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } } } : {}),
       Destination: {
@@ -134,13 +165,14 @@ export function planNativeReplication(config: ClaasConfig): ReplicationPlan {
     } satisfies ReplicationRule;
   });
 
-  const roleDestinations: RoleDestination[] = ruled.map(({ replica, loc }) => ({
-    location: loc,
+  const roleDestination = (replica: ReplicaConfig, location: S3Location): RoleDestination => ({
+    location,
     ownerOverride: isCrossAccount(config, replica),
     ...(replica.kmsKeyId === undefined
       ? {}
       : { replicaKms: optionalArn(kmsKeyArn(replica.kmsKeyId, replica.region, replica.account)) }),
-  }));
+  });
+  const roleDestinations = ruled.map(({ replica, loc }) => roleDestination(replica, loc));
   const sourceKeyArn =
     origin.kmsKeyId === undefined ? undefined : kmsKeyArn(origin.kmsKeyId, region, origin.account);
   const iamEndpoint =
@@ -150,12 +182,24 @@ export function planNativeReplication(config: ClaasConfig): ReplicationPlan {
     arn,
     trustPolicy: replicationTrustPolicy(),
     policyName: `claas-${library}-replication`,
-    policy: replicationRolePolicy({
-      source,
-      destinations: roleDestinations,
-      ...(sourceKms ? { sourceKms: optionalArn(sourceKeyArn) } : {}),
-      defaultRegion: DEFAULT_REGION,
-    }),
+    policy: withControlStatements(
+      replicationRolePolicy({
+        source,
+        destinations: roleDestinations,
+        ...(sourceKms ? { sourceKms: optionalArn(sourceKeyArn) } : {}),
+        defaultRegion: DEFAULT_REGION,
+      }),
+      controlled.length === 0
+        ? undefined
+        : replicationRolePolicy({
+            source: controlLocation(source, controlPrefixOf(config)),
+            destinations: controlled.map(({ replica, loc }) =>
+              roleDestination(replica, controlLocation(loc, controlPrefixOf(config))),
+            ),
+            ...(sourceKms ? { sourceKms: optionalArn(sourceKeyArn) } : {}),
+            defaultRegion: DEFAULT_REGION,
+          }),
+    ),
     ...(origin.profile === undefined ? {} : { profile: origin.profile }),
     ...(iamEndpoint === undefined ? {} : { endpoint: iamEndpoint }),
   };
@@ -185,6 +229,58 @@ export function planNativeReplication(config: ClaasConfig): ReplicationPlan {
     replication: { target: sourceTarget, configuration: { Role: arn, Rules: rules } },
     ...tail,
   };
+}
+
+/**
+ * A library at the bucket root cannot keep anything out of a cross-account native rule (its filter would be
+ * the whole bucket: the control prefix and the library's private area with it), so plan and apply refuse it.
+ */
+function refuseRootCrossAccount(
+  config: ClaasConfig,
+  source: S3Location,
+  ruled: Array<{ replica: ReplicaConfig }>,
+): void {
+  if (source.prefix !== '') return;
+  const cross = ruled.find(({ replica }) => isCrossAccount(config, replica));
+  if (cross === undefined) return;
+  throw new ClaasError(
+    'BAD_INPUT',
+    `Replica "${cross.replica.name}" is another account's native replica of a library at the root of bucket ` +
+      `${source.bucket}: its replication rule would carry the whole bucket, provider-private data included`,
+    {
+      input: `replicas: ${cross.replica.name} (mode: native)`,
+      hint:
+        'publish the library under a prefix (s3://bucket/<prefix>), or give this replica mode: mirror ' +
+        '(claas mirror copies only the library)',
+    },
+  );
+}
+
+/**
+ * What a cross-account rule carries: the library prefix only. The provider-private families live in the
+ * library's private area under the control prefix (store/s3-key-map.ts), outside the rule's filter; objects
+ * an older claas left under the prefix are moved there by `claas replication apply` (apply-private-data.ts).
+ */
+function privateFamiliesNote(replica: string, source: S3Location, controlPrefix: string): string {
+  const base = `${source.prefix}/`;
+  const area = privateAreaBase(controlPrefix, source.prefix);
+  const families = PRIVATE_FAMILIES.map((f) => f.prefix).join(', ');
+  return (
+    `Replica "${replica}" is another account's: its rule (prefix ${base}) carries the library only. The ` +
+    `provider-private data (${families}) lives in the library's private area ${area} and the control prefix ` +
+    `beside it, which no cross-account rule matches; snapshots name no publisher. claas replication apply ` +
+    `first moves private objects an older claas left under ${base} into ${area}.`
+  );
+}
+
+/** The role policy with the control prefix's statements added (Sids suffixed "Control"). */
+function withControlStatements(policy: PolicyDocument, control: PolicyDocument | undefined): PolicyDocument {
+  if (control === undefined) return policy;
+  const extra = control.Statement.filter((s) => s.Sid !== 'SourceBucketConfiguration').map((s) => ({
+    ...s,
+    Sid: `${s.Sid}Control`,
+  }));
+  return { ...policy, Statement: [...policy.Statement, ...extra] };
 }
 
 function optionalArn(arn: string | undefined): { kmsKeyArn?: string } {
@@ -256,6 +352,19 @@ function ruleNotes(
           'the destination bucket and applies the destination bucket policy (PutBucketPolicy replaces the ' +
           "bucket's policy: merge these statements into an existing one). Replicas are owned by the " +
           'destination account (AccessControlTranslation Owner: Destination).',
+      );
+      notes.push(privateFamiliesNote(replica.name, source, controlPrefixOf(config)));
+    } else if (source.prefix !== '') {
+      notes.push(
+        `Replica "${replica.name}" is in the provider's own account: rule ${controlRuleId(config.library, replica.name)} ` +
+          `also replicates the control prefix ${controlKeyPrefix(controlPrefixOf(config))} (tenants, gateway ` +
+          'counters), so gateways reading that replica share the tenants. Cross-account replicas never get it.',
+      );
+    } else {
+      notes.push(
+        `Replica "${replica.name}" is in the provider's own account and the library is at the root of ` +
+          `${source.bucket}: its rule matches the whole bucket, so it carries everything the bucket holds ` +
+          "(a client's replica of a root library is refused: publish under a prefix to have one).",
       );
     }
     if (replica.endpoint !== undefined && !isAwsEndpoint(replica.endpoint)) {

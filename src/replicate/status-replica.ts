@@ -119,7 +119,7 @@ async function newestComplete(c: ReplicaCheck, head: DetailedVersionCheck): Prom
   if (found.version === c.originVersion) {
     return head.complete && head.wrongHash.length === 0 ? found.version : undefined;
   }
-  c.status.requests += await resolveEtagDifferences(found.check, c.store);
+  c.status.requests += await resolveEtagDifferences(found.check, c.store, c.origin.store);
   addBroken(c.status, found.check);
   return found.check.wrongHash.length === 0 ? found.version : undefined;
 }

@@ -8,6 +8,7 @@ import type { ClaasConfig } from '../config/schema.js';
 import { ClaasError } from '../errors.js';
 import { closeStore } from '../store/open.js';
 import type { ObjectStore } from '../store/types.js';
+import { hasCrossAccountNative, legacyPrivateDataOf, legacyPrivateNote } from './apply-private-data.js';
 import { listAll } from './consistency.js';
 import { openReplicaStore } from './open-stores.js';
 import { checkReplica } from './status-replica.js';
@@ -36,6 +37,11 @@ export interface StatusReport {
   stores: StoreStatus[];
   requests: number;
   rule: string;
+  /**
+   * Provider-private objects an older claas left under the library prefix of a library with a cross-account
+   * native replica (its rule replicates them until `claas replication apply` moves them), issue 16.
+   */
+  privateData?: string;
 }
 
 /** One round of status for every store of a configuration. */
@@ -69,6 +75,7 @@ export async function checkStatus(config: ClaasConfig, opts: StatusOptions = {})
   );
   const { status: originStatus, view } = await checkOrigin(config, opts);
   const stores: StoreStatus[] = [originStatus];
+  let privateData: string | undefined;
   try {
     const replicas = await Promise.all(
       names.map(async (name) => {
@@ -91,6 +98,10 @@ export async function checkStatus(config: ClaasConfig, opts: StatusOptions = {})
       }),
     );
     stores.push(...replicas);
+    if (view !== undefined && hasCrossAccountNative(config)) {
+      // One LIST of <prefix>/.claas; a credential that may not list there only loses the note.
+      privateData = legacyPrivateNote(config, await legacyPrivateDataOf(view.store).catch(() => undefined));
+    }
   } finally {
     if (view !== undefined) {
       originStatus.requests += view.snapshots.requests;
@@ -121,5 +132,6 @@ export async function checkStatus(config: ClaasConfig, opts: StatusOptions = {})
     stores,
     requests: stores.reduce((n, s) => n + s.requests, 0),
     rule: STATUS_RULE,
+    ...(privateData === undefined ? {} : { privateData }),
   };
 }

@@ -2,6 +2,7 @@
 // that commands working on local folders never load the AWS SDK).
 
 import { FsStore } from './fs.js';
+import { DEFAULT_CONTROL_PREFIX } from './private-keys.js';
 import type { Location, ObjectStore, S3Location, WriteSettings } from './types.js';
 
 export interface OpenStoreOptions {
@@ -20,6 +21,13 @@ export interface OpenStoreOptions {
    * can read what another identity writes into it (`claas mirror` into a replica owned by someone else).
    */
   bucketOwnerFullControl?: boolean;
+  /**
+   * S3 only (issue 16): where a library's provider-private keys (store/private-keys.ts) live. Default: the
+   * library's private area under the default control prefix, `<claas-control>/libraries/<prefix>/`; a
+   * configuration's `gateway.controlPrefix` is passed here by whoever knows it. `false`: every key under the
+   * prefix — for stores that are not a provider's library (replicas, archives, the control store itself).
+   */
+  privateArea?: false | { controlPrefix: string };
 }
 
 type OpenS3Store = (loc: S3Location, opts?: OpenStoreOptions) => Promise<ObjectStore> | ObjectStore;
@@ -30,9 +38,12 @@ const S3_MODULE = './s3.js';
 export async function openStore(loc: Location, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
   if (loc.kind === 'fs') return new FsStore(loc.path);
   const { openS3Store } = (await import(S3_MODULE)) as { openS3Store: OpenS3Store };
-  const { partConcurrency, ...rest } = opts;
+  const { partConcurrency, privateArea, ...rest } = opts;
   return openS3Store(loc, {
     ...rest,
+    ...(privateArea === false
+      ? {}
+      : { privateArea: privateArea ?? { controlPrefix: DEFAULT_CONTROL_PREFIX } }),
     ...(partConcurrency === undefined ? {} : { concurrency: { parts: partConcurrency } }),
   });
 }

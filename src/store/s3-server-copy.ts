@@ -51,6 +51,11 @@ export interface S3Side {
   readonly write?: WriteSettings;
   /** claas's retry of whole requests (default DEFAULT_RETRY). */
   readonly retry?: RetryPolicy;
+  /**
+   * The bucket key of a store key, when the store does not keep every key under its prefix (a library
+   * store's provider-private keys live in its private area, s3-key-map.ts); default `<prefix>/<key>`.
+   */
+  objectKey?(key: string): string;
 }
 
 /** The S3 stores of this process, by identity: a copy's source is looked up here, never duck-typed. */
@@ -92,6 +97,11 @@ export function s3ServerSideCopy(store: ObjectStore, side: () => S3Side): Server
 
 export function fullKey(location: S3Location, key: string): string {
   return location.prefix === '' ? key : `${location.prefix}/${key}`;
+}
+
+/** The bucket key of one of a side's keys (its own mapping, else under its prefix). */
+export function sideKey(side: S3Side, key: string): string {
+  return side.objectKey?.(key) ?? fullKey(side.location, key);
 }
 
 /** The x-amz-copy-source value: bucket/key with every key segment percent-encoded. */
@@ -190,8 +200,8 @@ export async function serverSideCopy(
     srcKey,
     dst,
     dstKey,
-    to: { Bucket: dst.location.bucket, Key: fullKey(dst.location, dstKey) },
-    source: copySource(src.location.bucket, fullKey(src.location, srcKey)),
+    to: { Bucket: dst.location.bucket, Key: sideKey(dst, dstKey) },
+    source: copySource(src.location.bucket, sideKey(src, srcKey)),
     ifMatch: etag === undefined ? {} : { CopySourceIfMatch: `"${etag}"` },
     params: copyWriteParams({ ...o, ...(sha256 === undefined ? {} : { sha256 }) }, dst.write, head),
     o,
@@ -238,9 +248,9 @@ async function copyCheckedAfter(
   run: Run,
 ): Promise<boolean> {
   const etag = stripEtag(o.source.etag)!;
-  const to = { Bucket: dst.location.bucket, Key: fullKey(dst.location, dstKey) };
+  const to = { Bucket: dst.location.bucket, Key: sideKey(dst, dstKey) };
   const params = copyWriteParams({ ...o, sha256: o.source.sha256! }, dst.write, {});
-  const source = copySource(src.location.bucket, fullKey(src.location, srcKey));
+  const source = copySource(src.location.bucket, sideKey(src, srcKey));
   let copied: string | undefined;
   try {
     const out = await run(async () => {
@@ -295,10 +305,9 @@ async function headSource(
   let head: HeadObjectCommandOutput;
   try {
     head = await run(() =>
-      client.send(
-        new HeadObjectCommand({ Bucket: src.location.bucket, Key: fullKey(src.location, srcKey) }),
-        { abortSignal: o.signal },
-      ),
+      client.send(new HeadObjectCommand({ Bucket: src.location.bucket, Key: sideKey(src, srcKey) }), {
+        abortSignal: o.signal,
+      }),
     );
   } catch (e) {
     if (isAbortError(e)) throw e;
@@ -432,7 +441,7 @@ async function stillPlanned(job: CopyJob, run: Run): Promise<void> {
   if (etag === undefined) return;
   const head = await run(() =>
     job.dst.client.send(
-      new HeadObjectCommand({ Bucket: job.src.location.bucket, Key: fullKey(job.src.location, job.srcKey) }),
+      new HeadObjectCommand({ Bucket: job.src.location.bucket, Key: sideKey(job.src, job.srcKey) }),
       { abortSignal: job.o.signal },
     ),
   );

@@ -6,7 +6,7 @@ import type { StorageClass } from '@aws-sdk/client-s3';
 import { awsS3 } from './aws-sdk.js';
 import { isAwsEndpoint } from './endpoints.js';
 import { httpStatus, mapS3Error, s3ErrorCode } from './s3-errors.js';
-import { fullKey, s3SideOf } from './s3-server-copy.js';
+import { s3SideOf, sideKey } from './s3-server-copy.js';
 import type { ObjectStore } from './types.js';
 
 /**
@@ -24,7 +24,7 @@ export async function probeStorageClass(
     await side.client.send(
       new awsS3.PutObjectCommand({
         Bucket: side.location.bucket,
-        Key: fullKey(side.location, key),
+        Key: sideKey(side, key),
         Body: Buffer.alloc(0),
         ContentLength: 0,
         StorageClass: storageClass as StorageClass,

@@ -1,5 +1,6 @@
 // The unfinished multipart uploads under an S3 store's prefix (its features.multipart, for `claas gc`):
-// listing them, and aborting one together with the local checkpoint a resumed put would have continued.
+// listing them, and aborting one together with the local checkpoint a resumed put would have continued; for
+// a library store with a private area, those in the area too.
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsS3 } from './aws-sdk.js';
@@ -23,6 +24,24 @@ export interface UploadsScope {
 
 export function multipartUploads(s: UploadsScope): MultipartUploads {
   return { list: () => listUploads(s), abort: (key, uploadId) => abortUpload(s, key, uploadId) };
+}
+
+/**
+ * A library store's uploads: under its prefix and in its private area (s3-key-map.ts). An upload of a private
+ * key is aborted at both places: an older claas may have started it under the prefix.
+ */
+export function withPrivateArea(
+  pub: MultipartUploads,
+  area: MultipartUploads,
+  relocates: (key: string) => boolean,
+): MultipartUploads {
+  return {
+    list: async () => [...(await area.list()), ...(await pub.list())],
+    abort: async (key, uploadId) => {
+      if (relocates(key)) await area.abort(key, uploadId);
+      await pub.abort(key, uploadId);
+    },
+  };
 }
 
 async function listUploads(s: UploadsScope): Promise<MultipartUploadInfo[]> {

@@ -1,6 +1,8 @@
 // S3 (AWS or any S3-compatible store) as an ObjectStore: keys live under `<prefix>/`, every object carries
 // the SHA-256 claas computed (x-amz-meta-sha256), large objects go up in resumable multipart uploads, and
 // every error becomes a ClaasError naming the s3:// URL, never a credential. Loaded lazily by open.ts.
+// A library store opened with a private area keeps its provider-private keys outside the prefix, in
+// `<controlPrefix>/libraries/<prefix>/` (s3-key-map.ts), reading older libraries' ones where they were.
 
 import { Limiter } from '../util/pool.js';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
@@ -17,10 +19,14 @@ import { KEY_HINT, checkKey, stripEtag } from './s3-keys.js';
 import { DEFAULT_MIN_PART_SIZE, MiB } from './s3-part-size.js';
 import { putMultipart, putSingle } from './s3-put.js';
 import type { PutTarget } from './s3-put.js';
-import { s3ServerSideCopy } from './s3-server-copy.js';
+import { s3ServerSideCopy, s3SideOf } from './s3-server-copy.js';
+import { s3Presigner } from './s3-presign.js';
 import type { RetryPolicy } from './s3-retry.js';
 import { openPartReader, sourceSize } from './s3-source.js';
-import { multipartUploads } from './s3-uploads.js';
+import { multipartUploads, withPrivateArea } from './s3-uploads.js';
+import { S3KeyMap, mergeListings, onlyPrivate } from './s3-key-map.js';
+import { moveOne, s3PrivateArea } from './s3-private-area.js';
+import type { PrivateAreaScope } from './s3-private-area.js';
 import type {
   ByteRange,
   ListOptions,
@@ -78,6 +84,12 @@ export interface S3StoreOptions {
   connectionTimeoutMs?: number;
   /** Object writes carry the canned ACL bucket-owner-full-control (writing into another owner's bucket). */
   bucketOwnerFullControl?: boolean;
+  /**
+   * A library store's private area (issue 16): its provider-private keys live under
+   * `<controlPrefix>/libraries/<prefix>/` (s3-key-map.ts). Unset: every key under the prefix. Ignored at the
+   * bucket root and for a store rooted at or under the control prefix.
+   */
+  privateArea?: { controlPrefix: string };
 }
 
 /** head() plus the stored SHA-256, ETag, content type and storage class. */
@@ -111,6 +123,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
   private readonly client: S3Client;
   readonly endpointUrl: string;
   private readonly base: string;
+  private readonly keys: S3KeyMap;
   private readonly region: string;
   private readonly files: Limiter;
   private readonly small = new Limiter(SMALL_PUTS);
@@ -130,7 +143,8 @@ class S3Store implements ObjectStore, S3StoreExtras {
     this.display = displayLocation(location);
     this.region = location.region ?? DEFAULT_REGION;
     this.endpointUrl = endpointDisplay(location.endpoint, this.region);
-    this.base = location.prefix === '' ? '' : `${location.prefix}/`;
+    this.keys = new S3KeyMap(location.prefix, opts.privateArea?.controlPrefix);
+    this.base = this.keys.base;
     const files = Math.max(1, opts.concurrency?.files ?? 4);
     this.partConcurrency = Math.max(1, opts.concurrency?.parts ?? 4);
     this.files = new Limiter(files);
@@ -147,15 +161,14 @@ class S3Store implements ObjectStore, S3StoreExtras {
       maxSockets: Math.max(64, files * this.partConcurrency + SMALL_PUTS + 16),
       ...(opts.bucketOwnerFullControl === true ? { bucketOwnerFullControl: true } : {}),
     });
-    this.uploads = multipartUploads({
-      client: this.client,
-      bucket: location.bucket,
-      base: this.base,
-      endpointUrl: this.endpointUrl,
-      checkpointDir: this.checkpointDir,
-      fail: (err, op, key) => this.fail(err, op, key),
-    });
+    this.uploads = this.multipartScopes();
     this.features = {
+      presign: s3Presigner({
+        client: this.client,
+        bucket: location.bucket,
+        base: this.base,
+        fail: (err, key) => this.fail(err, 'read', key),
+      }),
       stat: (key) => this.stat(key),
       putStats: (key) => this.lastPutStats(key),
       multipart: this.uploads,
@@ -164,6 +177,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
         location: this.location,
         endpointUrl: this.endpointUrl,
         url: (key) => this.url(key),
+        objectKey: (key) => this.keys.objectKey(key),
         ...(this.opts.write === undefined ? {} : { write: this.opts.write }),
         ...(this.opts.retry === undefined ? {} : { retry: this.opts.retry }),
       })),
@@ -173,11 +187,45 @@ class S3Store implements ObjectStore, S3StoreExtras {
         endpointUrl: this.endpointUrl,
         display: this.display,
       }),
+      ...this.privateAreaFeature(),
     };
   }
 
   url(key?: string): string {
-    return key === undefined ? this.display : `s3://${this.location.bucket}/${this.base}${key}`;
+    return key === undefined ? this.display : `s3://${this.location.bucket}/${this.keys.objectKey(key)}`;
+  }
+
+  /** Unfinished multipart uploads under the prefix and, for a library store, in its private area. */
+  private multipartScopes(): MultipartUploads {
+    const scope = (base: string) =>
+      multipartUploads({
+        client: this.client,
+        bucket: this.location.bucket,
+        base,
+        endpointUrl: this.endpointUrl,
+        checkpointDir: this.checkpointDir,
+        fail: (err, op, key) => this.fail(err, op, key),
+      });
+    const area = this.keys.privateBase;
+    const pub = scope(this.base);
+    return area === undefined ? pub : withPrivateArea(pub, scope(area), (key) => this.keys.relocates(key));
+  }
+
+  /** What the private area feature works with; undefined when this store does not relocate. */
+  private areaScope(): PrivateAreaScope | undefined {
+    const keys = this.keys;
+    if (keys.privateBase === undefined) return undefined;
+    return {
+      keys: keys as S3KeyMap & { privateBase: string },
+      side: () => s3SideOf(this)!,
+      listPlace: (base, prefix) => this.listPlace(base, prefix, {}),
+      deleteBucketKeys: (bucketKeys) => this.deleteBucketKeys(bucketKeys),
+    };
+  }
+
+  private privateAreaFeature(): Pick<StoreFeatures, 'privateArea'> {
+    const scope = this.areaScope();
+    return scope === undefined ? {} : { privateArea: s3PrivateArea(scope) };
   }
 
   private fail(err: unknown, op: S3Op, key?: string): never {
@@ -203,7 +251,11 @@ class S3Store implements ObjectStore, S3StoreExtras {
           );
         } else {
           await this.client.send(
-            new GetObjectCommand({ Bucket: this.location.bucket, Key: this.base + key, Range: 'bytes=0-0' }),
+            new GetObjectCommand({
+              Bucket: this.location.bucket,
+              Key: this.keys.objectKey(key),
+              Range: 'bytes=0-0',
+            }),
           );
         }
       } catch (detailed) {
@@ -215,9 +267,16 @@ class S3Store implements ObjectStore, S3StoreExtras {
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
     checkKey(key);
+    const found = await this.statAt(key, this.keys.objectKey(key));
+    const legacy = this.keys.legacyKey(key);
+    return found !== undefined || legacy === undefined ? found : this.statAt(key, legacy);
+  }
+
+  /** HEAD of one bucket key, reported as store key `key`. */
+  private async statAt(key: string, bucketKey: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.base + key }),
+        new HeadObjectCommand({ Bucket: this.location.bucket, Key: bucketKey }),
       );
       return {
         key,
@@ -239,10 +298,23 @@ class S3Store implements ObjectStore, S3StoreExtras {
     return info === undefined ? undefined : { key: info.key, size: info.size, mtime: info.mtime };
   }
 
-  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StoredObject> {
+  list(prefix: string, options: ListOptions = {}): AsyncIterable<StoredObject> {
     if (prefix.startsWith('/'))
       throw badInput(`List prefix ${JSON.stringify(prefix)} is absolute`, prefix, KEY_HINT);
-    const full = this.base + prefix;
+    const places = this.keys.places(prefix);
+    if (places.length === 1) return this.listPlace(this.base, prefix, options);
+    // A library store's private area and the prefix (legacy private objects), merged in key order.
+    return mergeListings(
+      places.map((p) => {
+        const listing = this.listPlace(p.base, prefix, options);
+        return p.privateOnly ? onlyPrivate(listing) : listing;
+      }),
+    );
+  }
+
+  /** The objects under one bucket key prefix (`base` + `prefix`), keys relative to `base`. */
+  private async *listPlace(base: string, prefix: string, options: ListOptions): AsyncIterable<StoredObject> {
+    const full = base + prefix;
     let token: string | undefined;
     do {
       let page;
@@ -261,7 +333,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
       }
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;
-        const key = o.Key.slice(this.base.length);
+        const key = o.Key.slice(base.length);
         // Folder markers (a zero-byte "dir/" object made by consoles) are not library objects.
         if (key === '' || key.endsWith('/')) continue;
         const etag = stripEtag(o.ETag);
@@ -281,25 +353,37 @@ class S3Store implements ObjectStore, S3StoreExtras {
     checkKey(key);
     const header =
       range === undefined ? undefined : `bytes=${range.start}-${range.end === undefined ? '' : range.end}`;
-    try {
-      const out = await this.client.send(
+    const get = (bucketKey: string) =>
+      this.client.send(
         new GetObjectCommand({
           Bucket: this.location.bucket,
-          Key: this.base + key,
+          Key: bucketKey,
           ...(header === undefined ? {} : { Range: header }),
         }),
       );
-      return out.Body as Readable;
+    try {
+      return (await this.withLegacy(key, get)).Body as Readable;
     } catch (e) {
       this.fail(e, 'read', key);
+    }
+  }
+
+  /** Runs a read of `key`'s bucket key; a relocated key missing there is read at its legacy place. */
+  private async withLegacy<T>(key: string, fn: (bucketKey: string) => Promise<T>): Promise<T> {
+    const legacy = this.keys.legacyKey(key);
+    try {
+      return await fn(this.keys.objectKey(key));
+    } catch (e) {
+      if (legacy === undefined || !isMissingObject(e)) throw e;
+      return fn(legacy);
     }
   }
 
   async readBytes(key: string): Promise<Buffer | undefined> {
     checkKey(key);
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.location.bucket, Key: this.base + key }),
+      const out = await this.withLegacy(key, (bucketKey) =>
+        this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: bucketKey })),
       );
       if (out.Body === undefined) return Buffer.alloc(0);
       return Buffer.from(await out.Body.transformToByteArray());
@@ -319,7 +403,7 @@ class S3Store implements ObjectStore, S3StoreExtras {
         const target: PutTarget = {
           client: this.client,
           bucket: this.location.bucket,
-          key: this.base + key,
+          key: this.keys.objectKey(key),
           relativeKey: key,
           url: this.url(key),
           endpoint: this.endpointUrl,
@@ -364,6 +448,12 @@ class S3Store implements ObjectStore, S3StoreExtras {
   async copyWithin(fromKey: string, toKey: string): Promise<void> {
     checkKey(fromKey);
     checkKey(toKey);
+    // A private source an older claas left under the prefix moves to the private area first.
+    const area = this.keys.legacyKey(fromKey) === undefined ? undefined : this.areaScope();
+    if (area !== undefined) {
+      for await (const o of this.listPlace(this.base, fromKey, {}))
+        if (o.key === fromKey) await moveOne(area, o);
+    }
     const source = await this.stat(fromKey);
     if (source === undefined) {
       throw new ClaasError('NOT_FOUND', `${this.url(fromKey)} does not exist`, {
@@ -386,22 +476,33 @@ class S3Store implements ObjectStore, S3StoreExtras {
 
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) checkKey(key);
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
+    // A relocated key goes at both places: an older claas may have written it under the prefix.
+    const legacy = keys.map((k) => this.keys.legacyKey(k)).filter((k): k is string => k !== undefined);
+    await this.deleteBucketKeys([...keys.map((k) => this.keys.objectKey(k)), ...legacy]);
+  }
+
+  /** Deletes bucket keys (DeleteObjects, 1000 at a time); missing ones are not an error. */
+  private async deleteBucketKeys(bucketKeys: string[]): Promise<void> {
+    const storeKey = (k: string) => {
+      const area = this.keys.privateBase;
+      return area !== undefined && k.startsWith(area) ? k.slice(area.length) : k.slice(this.base.length);
+    };
+    for (let i = 0; i < bucketKeys.length; i += 1000) {
+      const batch = bucketKeys.slice(i, i + 1000);
       let out;
       try {
         out = await this.client.send(
           new DeleteObjectsCommand({
             Bucket: this.location.bucket,
-            Delete: { Objects: batch.map((k) => ({ Key: this.base + k })), Quiet: true },
+            Delete: { Objects: batch.map((k) => ({ Key: k })), Quiet: true },
           }),
         );
       } catch (e) {
-        this.fail(e, 'delete', batch.length === 1 ? batch[0] : undefined);
+        this.fail(e, 'delete', batch.length === 1 ? storeKey(batch[0]!) : undefined);
       }
       const first = (out.Errors ?? []).find((e) => e.Code !== 'NoSuchKey');
       if (first !== undefined) {
-        const key = first.Key?.slice(this.base.length);
+        const key = first.Key === undefined ? undefined : storeKey(first.Key);
         const err = Object.assign(new Error(first.Message ?? first.Code ?? 'delete failed'), {
           name: first.Code ?? 'Error',
         });

@@ -251,7 +251,48 @@ export interface BucketAdmin {
   stsIdentity(timeoutMs: number): Promise<CallerIdentity | undefined>;
 }
 
+/** SigV4's longest presigned URL: 7 days (less when the credential itself expires sooner). */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Presigned GET URLs: whoever holds one reads that one object, without other credentials, until it expires.
+ * The URL is a bearer credential: log the key, never the URL.
+ */
+export interface PresignedUrls {
+  /**
+   * A URL for GET of `key` (Range allowed), signed with this store's credential and valid for expiresSeconds
+   * (1 to MAX_PRESIGN_SECONDS; a temporary credential's URLs stop working when the credential expires).
+   * `contentType`: the Content-Type the store answers with (S3's response-content-type).
+   */
+  getUrl(key: string, expiresSeconds: number, options?: { contentType?: string }): Promise<string>;
+}
+
+/** What PrivateArea.migrate moved (store keys) and how many bytes. */
+export interface PrivateAreaMigration {
+  moved: string[];
+  bytes: number;
+}
+
+/**
+ * The private area of an S3 library store (issue 16): its provider-private keys (store/private-keys.ts) live
+ * at `<controlPrefix>/libraries/<prefix>/`, outside the library prefix, whatever key callers use.
+ */
+export interface PrivateArea {
+  /** s3://bucket/<controlPrefix>/libraries/<prefix>/ */
+  readonly url: string;
+  /** The bucket key prefix of the area, with its trailing '/'. */
+  readonly base: string;
+  /** Private objects an older claas left under the library prefix (store keys), in key order. */
+  legacy(): AsyncIterable<StoredObject>;
+  /** Moves them into the area (server-side copy, then delete of the old object); dryRun only lists them. */
+  migrate(options?: { dryRun?: boolean; onObject?: (key: string) => void }): Promise<PrivateAreaMigration>;
+}
+
 export interface StoreFeatures {
+  /** Where the provider-private keys of an S3 library store live (absent: under the library root). */
+  privateArea?: PrivateArea;
+  /** Presigned GET URLs (S3): the gateway's direct data path. */
+  presign?: PresignedUrls;
   /** Server-side copies into this store (the copy engine, store/transfer.ts, tries this first). */
   copy?: ServerSideCopy;
   /** Unfinished multipart uploads. */

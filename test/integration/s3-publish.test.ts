@@ -277,7 +277,13 @@ test(
     const client = makeS3Client('publisher');
     await waitFor(
       async () => {
-        const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'lib/.claas/lock/' }));
+        const r = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            // The lock is in the library's private area, outside the prefix (issue 16).
+            Prefix: 'claas-control/libraries/lib/.claas/lock/',
+          }),
+        );
         return (r.KeyCount ?? 0) > 0;
       },
       60_000,

@@ -2,7 +2,8 @@
 // /<library>/lib.json, each from its nearest consistent replica, to tenants with their own passwords.
 // Logs (one JSON line per request, replica events) go to stderr; stdout carries the startup summary.
 // SIGHUP reloads the configuration, the tenants file, the admin password and TLS files; SIGTERM/SIGINT
-// stop accepting connections and let transfers in flight finish (--drain-timeout).
+// stop accepting connections and let transfers in flight finish (--drain-timeout). With gateway.tenants:
+// store the tenants are read from the control prefix every --tenants-refresh (gateway/control.ts).
 
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -26,6 +27,8 @@ import type { Verb } from '../verb.js';
 import { closeLibraries, followChanges, untilStopped } from './gateway/reload.js';
 import type { RunningGateway } from './gateway/reload.js';
 import { printSummary } from './gateway/summary.js';
+import { startControl } from './gateway/control.js';
+import type { GatewayControl } from './gateway/control.js';
 import { loadTls, tlsFromFlags, tlsSource } from './gateway/tls.js';
 import type { TlsSource } from './gateway/tls.js';
 
@@ -36,6 +39,8 @@ export interface GatewayOptions {
   /** Undefined: gateway.tls of the configuration (or plain HTTP). */
   tls?: TlsSource;
   refreshMs: number;
+  /** How often tenants kept in the store are read again (gateway.tenants: store). */
+  tenantsRefreshMs: number;
   statusRefreshMs: number;
   drainTimeoutMs: number;
   headersTimeoutMs: number;
@@ -51,6 +56,7 @@ interface GatewayFlags {
   tlsKey?: string;
   selfSigned?: boolean;
   refresh: string;
+  tenantsRefresh: string;
   statusRefresh: string;
   drainTimeout: string;
   headersTimeout: string;
@@ -80,6 +86,11 @@ export function define(cmd: Command): void {
     .option('--self-signed', 'serve HTTPS with a self-signed certificate kept beside the configuration')
     .option('--refresh <duration>', 'how often each replica is checked for new complete versions', '10s')
     .option(
+      '--tenants-refresh <duration>',
+      'with gateway.tenants: store, how often the tenants are read again from the store (a revoked password stops working within this plus replication)',
+      '30s',
+    )
+    .option(
       '--status-refresh <duration>',
       "how often the dashboard re-checks every store's consistency while someone looks at it",
       '15s',
@@ -106,6 +117,7 @@ export function parse(_args: [], flags: GatewayFlags): GatewayOptions {
     ...(flags.listen === undefined ? {} : { listen: parseListen(flags.listen) }),
     ...(tls === undefined ? {} : { tls }),
     refreshMs: parseDuration(flags.refresh, '--refresh'),
+    tenantsRefreshMs: parseDuration(flags.tenantsRefresh, '--tenants-refresh'),
     statusRefreshMs: parseDuration(flags.statusRefresh, '--status-refresh'),
     drainTimeoutMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
     headersTimeoutMs: parseDuration(flags.headersTimeout, '--headers-timeout'),
@@ -143,7 +155,7 @@ async function prepare(o: GatewayOptions, io: CliIo): Promise<Prepared> {
   const { host, port } = o.listen ?? parseListen(settings.gateway.listen);
   const tlsAtStart = tlsSource(o.tls, settings.gateway);
   const tls = await loadTls(tlsAtStart, settings, host);
-  const tenants = (await readTenants(settings.tenantsFile)).tenants;
+  const tenants = settings.tenantsInStore ? [] : (await readTenants(settings.tenantsFile)).tenants;
   const adminPassword = await readAdminPassword(settings.gateway, io.warn);
   return { settings, host, port, tlsAtStart, tls, tenants, adminPassword };
 }
@@ -154,6 +166,7 @@ async function start(
   libraries: GatewayLibrary[],
   log: pino.Logger,
   runSources: RunSourcesProvider | undefined,
+  control: GatewayControl | undefined,
 ): Promise<Gateway> {
   try {
     return await startGateway({
@@ -164,7 +177,8 @@ async function start(
       idleTimeoutMs: o.idleTimeoutMs,
       maxHeaderSize: o.maxHeaderSize,
       libraries,
-      tenants: p.tenants,
+      tenants: control?.view.current() ?? p.tenants,
+      ...(control === undefined ? {} : { control: control.options }),
       ...(p.adminPassword === undefined ? {} : { adminPassword: p.adminPassword }),
       replicas: { refreshMs: o.refreshMs, maxBackoffMs: Math.max(o.refreshMs, 60_000) },
       dashboard: {
@@ -203,13 +217,26 @@ export async function serveGateway(
   runSources?: RunSourcesProvider,
 ): Promise<ServedGateway> {
   const p = await prepare(o, io);
-  const libraries = await openGatewayLibraries(p.settings);
-  const gateway = await start(o, p, libraries, log, runSources);
+  // Tenants in the store: no first view, no start (the view throws why).
+  const control = p.settings.tenantsInStore
+    ? await startControl(p.settings, o.tenantsRefreshMs, log)
+    : undefined;
+  let gateway: Gateway;
+  let libraries: GatewayLibrary[];
+  try {
+    libraries = await openGatewayLibraries(p.settings);
+    gateway = await start(o, p, libraries, log, runSources, control);
+    await control?.attach(gateway);
+  } catch (e) {
+    control?.close();
+    throw e;
+  }
   printSummary(io, {
     gateway,
     settings: p.settings,
     libraries,
-    tenants: p.tenants.length,
+    tenants: control?.view.current()?.length ?? p.tenants.length,
+    ...(control === undefined ? {} : { tenantView: control.view.status() }),
     adminPassword: p.adminPassword,
     tlsNote: p.tls?.note,
   });
@@ -221,6 +248,7 @@ export async function serveGateway(
     host: p.host,
     tlsFlags: o.tls,
     tlsAtStart: p.tlsAtStart,
+    ...(control === undefined ? {} : { control }),
   };
   const following = await followChanges(running);
   return {
@@ -230,6 +258,7 @@ export async function serveGateway(
       following.stop();
       await gateway.shutdown(graceMs);
       closeLibraries(gateway.libraries());
+      control?.close();
     },
   };
 }
@@ -237,6 +266,7 @@ export async function serveGateway(
 export async function run(o: GatewayOptions, io: CliIo): Promise<number> {
   const served = await serveGateway(o, io, logger());
   await untilStopped(served.running, o.drainTimeoutMs, () => served.following.stop());
+  served.running.control?.close();
   return 0;
 }
 

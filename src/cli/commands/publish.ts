@@ -160,7 +160,7 @@ export function parse([folder]: [string], flags: PublishFlags): PublishOptions {
 /** The destination's location, write settings and library name (from --config). */
 async function resolveDestination(
   d: PublishDestination,
-): Promise<{ location: Location; write: WriteSettings; library?: string }> {
+): Promise<{ location: Location; write: WriteSettings; library?: string; controlPrefix?: string }> {
   if (d.kind === 'location') return { location: d.location, write: {} };
   // Loaded only with --config: the YAML parser is start-up time a plain publish does not need.
   const { loadConfig } = await import('../../config/load.js');
@@ -170,6 +170,8 @@ async function resolveDestination(
     location: storeLocation({ ...origin, ...d.overrides }),
     write: storeWriteSettings(origin),
     library: config.library,
+    // The library's private data lives under the configuration's control prefix (issue 16).
+    ...(config.gateway?.controlPrefix === undefined ? {} : { controlPrefix: config.gateway.controlPrefix }),
   };
 }
 
@@ -298,7 +300,11 @@ function describeResult(io: CliIo, result: PublishResult): void {
 export async function run(o: PublishOptions, io: CliIo): Promise<number> {
   const target = await resolveDestination(o.destination);
   await assertUsableDestination(target.location);
-  const store = await openStore(target.location, { write: { ...target.write, ...o.write }, ...o.store });
+  const store = await openStore(target.location, {
+    write: { ...target.write, ...o.write },
+    ...o.store,
+    ...(target.controlPrefix === undefined ? {} : { privateArea: { controlPrefix: target.controlPrefix } }),
+  });
   const events = eventSink(io);
   let result: PublishResult;
   try {

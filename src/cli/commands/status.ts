@@ -61,8 +61,10 @@ export function parse(_args: [], flags: StatusFlags): StatusOptions {
 }
 
 function print(io: CliIo, report: StatusReport, ndjson: boolean): void {
-  if (!io.json) io.say(renderStatus(report).split('\n'));
-  else if (ndjson) io.printJsonLine(report);
+  if (!io.json) {
+    io.say(renderStatus(report).split('\n'));
+    if (report.privateData !== undefined) io.note(`note: ${report.privateData}`);
+  } else if (ndjson) io.printJsonLine(report);
   else io.printJson(report);
 }
 

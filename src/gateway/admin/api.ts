@@ -13,6 +13,9 @@ import type { ReplicaMatrix } from './replica-matrix.js';
 import { runSourcesView } from './run-sources.js';
 import type { RunSourcesProvider } from './run-sources.js';
 import type { TenantActivity } from './tenant-activity.js';
+import type { ActivityShare } from './activity-share.js';
+import type { TenantView } from '../multi/tenant-view.js';
+import { tenantsDoc } from './tenants-doc.js';
 
 /** What the API reads; the gateway swaps libraries and tenants on reload. */
 export interface AdminContext {
@@ -21,6 +24,9 @@ export interface AdminContext {
   matrix: ReplicaMatrix;
   audit: AuditFeed;
   activity: TenantActivity;
+  /** Tenants kept in the store: the view, and the activity of every gateway. */
+  tenantView?: TenantView;
+  share?: ActivityShare;
   version: string;
   /** Subscription URL of a library. */
   urlOf(library: string): string;
@@ -118,24 +124,6 @@ function items(
   });
 }
 
-function tenants(ctx: AdminContext): unknown {
-  return {
-    since: iso(ctx.activity.startedAt),
-    tenants: ctx.auth.tenants().map((t) => {
-      const a = ctx.activity.get(t.name);
-      return {
-        name: t.name,
-        libraries: [...t.libraries],
-        created: t.created,
-        ...(t.rotated === undefined ? {} : { rotated: t.rotated }),
-        bytesServed: a?.bytes ?? 0,
-        requests: a?.requests ?? 0,
-        ...(a === undefined ? {} : { lastSeen: iso(a.lastSeen) }),
-      };
-    }),
-  };
-}
-
 /** ?limit= of /api/audit, or what is wrong with it. */
 function auditLimit(raw: string | null): number | string {
   if (raw === null || raw === '') return DEFAULT_AUDIT;
@@ -156,7 +144,7 @@ export async function serveApi(
     return apiError(req, res, 405, 'BAD_INPUT', `${req.method ?? ''} is not allowed: the API is read-only`);
   }
   if (path === '/api/overview') return sendJson(req, res, 200, overview(ctx));
-  if (path === '/api/tenants') return sendJson(req, res, 200, tenants(ctx));
+  if (path === '/api/tenants') return sendJson(req, res, 200, tenantsDoc(ctx));
   if (path === '/api/replicas') {
     return sendJson(req, res, 200, { libraries: await ctx.matrix.read([...ctx.libraries.values()]) });
   }

@@ -1,10 +1,12 @@
 // The gateway's metrics: bytes served per tenant, library and replica; requests by status; authentication
 // failures and throttling; and, computed at scrape time from the replica probes, each replica's
-// reachability, newest complete version and lag (versions and seconds behind the newest known version).
+// reachability, newest complete version and lag (versions and seconds behind the newest known version);
+// with the tenants in the store, the age of the tenant view and whether it is stale.
 
 import { MetricsRegistry } from '../../util/prometheus.js';
 import type { Counter, Gauge } from '../../util/prometheus.js';
 import type { LibraryReplicas } from './replicas.js';
+import type { TenantViewStatus } from './tenant-view.js';
 
 export class GatewayMetrics {
   readonly registry = new MetricsRegistry();
@@ -20,8 +22,14 @@ export class GatewayMetrics {
   private readonly lagSeconds: Gauge;
   private readonly served: Gauge;
   private readonly tenants: Gauge;
+  private readonly viewAge: Gauge;
+  private readonly viewStale: Gauge;
 
-  constructor(state: { libraries(): Iterable<LibraryReplicas>; tenantCount(): number }) {
+  constructor(state: {
+    libraries(): Iterable<LibraryReplicas>;
+    tenantCount(): number;
+    tenantView?: () => TenantViewStatus;
+  }) {
     const r = this.registry;
     this.bytes = r.counter(
       'claas_gateway_bytes_served_total',
@@ -59,6 +67,14 @@ export class GatewayMetrics {
       'The library version lib.json is served as, labelled with the replica it is served from.',
     );
     this.tenants = r.gauge('claas_gateway_tenants', 'Tenants in the tenants file.');
+    this.viewAge = r.gauge(
+      'claas_gateway_tenant_view_age_seconds',
+      'Seconds since the tenants kept in the store were last read, labelled with the store read (tenants: store only).',
+    );
+    this.viewStale = r.gauge(
+      'claas_gateway_tenant_view_stale',
+      '1 while the tenants in the store cannot be read and the last good view is served (tenants: store only).',
+    );
     r.onCollect(() => {
       for (const g of [
         this.up,
@@ -88,6 +104,13 @@ export class GatewayMetrics {
         }
       }
       this.tenants.set({}, state.tenantCount());
+      const view = state.tenantView?.();
+      this.viewAge.clear();
+      this.viewStale.clear();
+      if (view !== undefined && view.ageSeconds !== null) {
+        this.viewAge.set({ source: view.source ?? '' }, view.ageSeconds);
+        this.viewStale.set({}, view.stale ? 1 : 0);
+      }
     });
   }
 

@@ -2,6 +2,8 @@
 // nearest consistent replica (replicas.ts), tenants authenticated by password (tenant-auth.ts), with
 // throttling, metrics, an access log, reload without restart and graceful shutdown. It keeps no state of
 // its own beyond memory: N gateways behind a load balancer share only the configuration and the stores.
+// With the tenants in the store (`control`), the tenants come from a refreshing view of the control prefix
+// (tenant-view.ts) and each gateway shares its per-tenant activity there (admin/activity-share.ts).
 
 import { ClaasError } from '../../errors.js';
 import { listenVcsp } from '../vcsp-server.js';
@@ -23,6 +25,9 @@ import { ReplicaMatrix } from '../admin/replica-matrix.js';
 import type { MatrixOptions, MatrixSource } from '../admin/replica-matrix.js';
 import type { RunSourcesProvider } from '../admin/run-sources.js';
 import { TenantActivity } from '../admin/tenant-activity.js';
+import { ActivityShare } from '../admin/activity-share.js';
+import type { ActivityShareOptions } from '../admin/activity-share.js';
+import type { TenantView } from './tenant-view.js';
 import { loadUiAssets } from '../admin/ui-assets.js';
 
 export interface GatewayLibrary {
@@ -47,6 +52,20 @@ export interface GatewayOptions extends ListenOptions {
    * and store opener for the replica matrix and the audit log.
    */
   dashboard?: DashboardOptions;
+  /** Tenants kept in the store (gateway.tenants: store). */
+  control?: ControlOptions;
+}
+
+/** The tenants in the store: the view (started, so it has tenants) and where activity is shared. */
+export interface ControlOptions {
+  view: TenantView;
+  /** This gateway's id in the control prefix, given the port it listens on. */
+  id: (port: number) => string;
+  /** The origin's control prefix with the gateway's credential: activity is written there. */
+  writeStore: ObjectStore;
+  /** How often activity is written and read (the tenants refresh period). */
+  periodMs: number;
+  onProblem?: ActivityShareOptions['onProblem'];
 }
 
 export interface DashboardOptions extends MatrixOptions {
@@ -66,6 +85,8 @@ export interface Gateway {
   /** Subscription URL of each library. */
   urls(): { library: string; url: string }[];
   readonly metrics: GatewayMetrics;
+  /** Per-tenant activity shared through the control prefix (tenants in the store only). */
+  readonly share: ActivityShare | undefined;
   library(name: string): LibraryReplicas | undefined;
   /** The libraries served now. */
   libraries(): LibraryReplicas[];
@@ -129,15 +150,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   }
   const auth = new TenantAuthenticator(o.tenants, o.auth);
   const assets = o.dashboard === undefined ? undefined : await loadUiAssets(o.dashboard.uiDir);
+  const view = o.control?.view;
   const ctx: GatewayContext = {
     activity: new TenantActivity(),
     libraries,
     auth,
+    ...(view === undefined ? {} : { tenantView: view }),
     clientThrottle: new FailureThrottle({ limit: 10, windowMs: 60_000, ...o.throttle?.client }),
     tenantThrottle: new FailureThrottle({ limit: 30, windowMs: 60_000, ...o.throttle?.tenant }),
     metrics: new GatewayMetrics({
       libraries: () => ctx.libraries.values(),
       tenantCount: () => ctx.auth.tenantCount,
+      ...(view === undefined ? {} : { tenantView: () => view.status() }),
     }),
     ...(o.adminPassword === undefined ? {} : { adminDigest: adminDigest(o.adminPassword) }),
     ...(o.onRequest === undefined ? {} : { onRequest: o.onRequest }),
@@ -151,6 +175,20 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   }
   await firstProbes;
   const base = server.url.replace(/\/lib\.json$/, '');
+  const c = o.control;
+  const share =
+    c === undefined
+      ? undefined
+      : new ActivityShare({
+          id: c.id(server.port),
+          activity: ctx.activity,
+          writeStore: c.writeStore,
+          readStore: () => c.view.currentSource()?.store,
+          periodMs: c.periodMs,
+          ...(c.onProblem === undefined ? {} : { onProblem: c.onProblem }),
+        });
+  if (share !== undefined) ctx.share = share;
+  share?.start();
   if (o.dashboard !== undefined && assets !== undefined) {
     const d = o.dashboard;
     const api: AdminContext = {
@@ -159,6 +197,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       },
       auth: ctx.auth,
       activity: ctx.activity,
+      ...(view === undefined ? {} : { tenantView: view }),
+      ...(share === undefined ? {} : { share }),
       matrix: new ReplicaMatrix(d.sources, d),
       audit: new AuditFeed(d.sources, d),
       version: d.version,
@@ -172,6 +212,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   return {
     server,
     metrics: ctx.metrics,
+    share,
     urls: () => [...ctx.libraries.keys()].map((library) => ({ library, url: `${base}/${library}/lib.json` })),
     library: (name) => ctx.libraries.get(name),
     libraries: () => [...ctx.libraries.values()],
@@ -213,8 +254,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return { unused, retired };
     },
     async shutdown(graceMs) {
+      view?.stop();
       await server.drain(graceMs);
       for (const lr of ctx.libraries.values()) lr.stop();
+      await share?.stop();
     },
   };
 }

@@ -25,6 +25,8 @@ import type { ReadableStore, ServedObject } from '../handler.js';
 export interface ReplicaSource {
   name: string;
   store: ObjectStore;
+  /** File downloads from this replica are redirected to presigned URLs valid this long (redirect.ts). */
+  redirect?: { expiresSeconds: number };
 }
 
 export interface CompleteVersion {
@@ -71,6 +73,7 @@ export const defaultProber: Prober = async (store, previous, full) => {
 export interface ReplicaState {
   readonly name: string;
   readonly store: ObjectStore;
+  readonly redirect?: { expiresSeconds: number };
   /** undefined until the first probe has answered. */
   reachable?: boolean;
   libVersion?: number;
@@ -172,7 +175,13 @@ export class LibraryReplicas {
     this.fullCheckMs = o.fullCheckMs ?? 300_000;
     this.now = o.now ?? Date.now;
     this.onEvent = o.onEvent;
-    this.replicas = sources.map((s) => ({ name: s.name, store: s.store, failures: 0, nextCheck: 0 }));
+    this.replicas = sources.map((s) => ({
+      name: s.name,
+      store: s.store,
+      ...(s.redirect === undefined ? {} : { redirect: s.redirect }),
+      failures: 0,
+      nextCheck: 0,
+    }));
   }
 
   /**
@@ -432,6 +441,18 @@ export class LibraryView implements ReadableStore {
     // A replica that could not answer might hold the key: that is not a 404.
     if (failure !== undefined) throw unavailable(this.lib.library, failure);
     return undefined;
+  }
+
+  /**
+   * Where a redirected download goes: the replica head() picks for the key (the chosen one when it has it),
+   * when that replica may be redirected to and its store can presign. Undefined: serve the key here (also
+   * when it is missing: serving answers the 404).
+   */
+  async redirectTarget(key: string): Promise<{ store: ObjectStore; expiresSeconds: number } | undefined> {
+    if ((await this.head(key)) === undefined) return undefined;
+    const r = this.pinned?.state; // lib.json is never pinned: it comes from the snapshot
+    if (r?.redirect === undefined || r.store.features.presign === undefined) return undefined;
+    return { store: r.store, expiresSeconds: r.redirect.expiresSeconds };
   }
 
   async readBytes(key: string): Promise<Buffer | undefined> {

@@ -14,6 +14,7 @@ import type { AccessLogEntry, Served, VcspHandler } from '../handler.js';
 import { keyForRequest, MAX_URL_BYTES } from '../request-path.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { METRICS_CONTENT_TYPE } from '../../util/prometheus.js';
+import { redirectDownload } from './redirect.js';
 import type { LibraryReplicas, LibraryView } from './replicas.js';
 import { parseCredentials } from './tenant-auth.js';
 import type { TenantAuthenticator } from './tenant-auth.js';
@@ -22,6 +23,8 @@ import type { TenantRecord } from './tenants.js';
 import { serveApi } from '../admin/api.js';
 import type { AdminContext } from '../admin/api.js';
 import type { TenantActivity } from '../admin/tenant-activity.js';
+import type { ActivityShare } from '../admin/activity-share.js';
+import type { TenantView, TenantViewStatus } from './tenant-view.js';
 import { serveUiAsset } from '../admin/ui-assets.js';
 import type { UiAsset } from '../admin/ui-assets.js';
 
@@ -50,6 +53,9 @@ export interface GatewayContext {
   adminDigest?: Buffer;
   /** What each tenant fetched since the gateway started. */
   activity: TenantActivity;
+  /** Tenants kept in the store: the view they come from, and where activity is shared. */
+  tenantView?: TenantView;
+  share?: ActivityShare;
   /** The dashboard at /ui/ and its API at /api/ (docs/api.md); undefined: off. */
   dashboard?: { api: AdminContext; assets: Map<string, UiAsset> };
   onRequest?: (e: GatewayAccessEntry) => void;
@@ -81,8 +87,14 @@ function retryAfter(ms: number): Record<string, string> {
   return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
 
-/** /healthz: 200 when every library is served from some replica; each replica's reachability. */
-export function healthDoc(libraries: Iterable<LibraryReplicas>): { status: number; doc: unknown } {
+/**
+ * /healthz: 200 when every library is served from some replica; each replica's reachability; with the
+ * tenants in the store, the tenant view (its source, age, last error), "degraded" while it is stale.
+ */
+export function healthDoc(
+  libraries: Iterable<LibraryReplicas>,
+  tenants?: TenantViewStatus,
+): { status: number; doc: unknown } {
   const replicas: Record<string, boolean> = {};
   let served = 0;
   let total = 0;
@@ -97,9 +109,15 @@ export function healthDoc(libraries: Iterable<LibraryReplicas>): { status: numbe
     }
   }
   const ok = served === total;
+  const fresh = tenants === undefined || !tenants.stale;
   return {
     status: ok ? 200 : 503,
-    doc: { status: !ok ? 'unavailable' : allUp ? 'ok' : 'degraded', libraries: { served, total }, replicas },
+    doc: {
+      status: !ok ? 'unavailable' : allUp && fresh ? 'ok' : 'degraded',
+      libraries: { served, total },
+      replicas,
+      ...(tenants === undefined ? {} : { tenants }),
+    },
   };
 }
 
@@ -134,7 +152,7 @@ export function createGatewayHandler(ctx: GatewayContext): VcspHandler {
       if (served.view?.replica !== undefined) entry.replica = served.view.replica;
       if (served.view?.version !== undefined) entry.version = served.view.version;
       ctx.metrics.requests.inc({ code: String(res.statusCode) });
-      if (entry.tenant !== undefined) ctx.activity.record(entry.tenant, entry.bytes);
+      if (entry.tenant !== undefined) ctx.activity.record(entry.tenant, entry.bytes, entry);
       if (entry.tenant !== undefined && entry.library !== undefined && entry.bytes > 0) {
         ctx.metrics.bytes.inc(
           { tenant: entry.tenant, library: entry.library, replica: entry.replica ?? '' },
@@ -177,7 +195,7 @@ async function route(
 
   if (path === '/healthz') {
     if (!readOnly) return sendStatus(req, res, 405, { Allow: 'GET, HEAD' });
-    const h = healthDoc(ctx.libraries.values());
+    const h = healthDoc(ctx.libraries.values(), ctx.tenantView?.status());
     return sendJson(req, res, h.status, h.doc);
   }
   if (path === '/metrics') return metrics(ctx, req, res, entry);
@@ -233,6 +251,7 @@ async function route(
   await lib.settled(); // only this library's first probes, never another library's
   if (res.destroyed) return;
   served.view = lib.view();
+  if (await redirectDownload(served.view, target.key, req, res)) return; // gateway.redirect: a 302 to the store
   await serveKey(served.view, target.key, req, res, served);
 }
 

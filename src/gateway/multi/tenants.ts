@@ -9,7 +9,9 @@
 // stays `/<library>/lib.json` and names no tenant.
 //
 // The file is JSON, mode 0600, replaced atomically (temp file, fsync, rename); changes take a lock file
-// beside it so that two `claas tenant` runs do not lose each other's changes.
+// beside it so that two `claas tenant` runs do not lose each other's changes. The same document can live
+// in the origin bucket instead (gateway.tenants: store, tenants-store.ts): both are a TenantsBackend, and
+// the verbs below work on either.
 
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { BinaryLike, ScryptOptions } from 'node:crypto';
@@ -33,21 +35,31 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const KEY_ID_RE = /^[a-z0-9]{8}$/;
 const PASSWORD_RE = /^claas_([a-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
 
+/** The largest tenants document read (about 30,000 tenants): a bigger one is refused unread. */
+export const MAX_TENANTS_BYTES = 16 * 1024 * 1024;
+
+// Bounded everywhere: a hostile document (a store object anyone with write access could replace) must not
+// make one check cost more than scrypt at N = 2^16 (64 MiB at r = 8, within SCRYPT_MAXMEM) nor hold big
+// strings.
 const ScryptSchema = z.strictObject({
-  N: z.number().int().min(SCRYPT_PARAMS.N),
-  r: z.number().int().min(1).max(32),
-  p: z.number().int().min(1).max(16),
-  salt: z.string().min(16),
-  hash: z.string().min(32),
+  N: z
+    .number()
+    .int()
+    .min(SCRYPT_PARAMS.N)
+    .max(2 ** 16),
+  r: z.number().int().min(1).max(8),
+  p: z.number().int().min(1).max(4),
+  salt: z.string().min(16).max(128),
+  hash: z.string().min(32).max(128),
 });
 
 const TenantSchema = z.strictObject({
   name: z.string().regex(NAME_RE),
-  libraries: z.array(z.string().regex(NAME_RE)),
+  libraries: z.array(z.string().regex(NAME_RE)).max(1000),
   keyId: z.string().regex(KEY_ID_RE),
   scrypt: ScryptSchema,
-  created: z.string(),
-  rotated: z.string().optional(),
+  created: z.string().max(64),
+  rotated: z.string().max(64).optional(),
 });
 
 const FileSchema = z.strictObject({
@@ -135,6 +147,13 @@ export function emptyTenants(): TenantsFile {
 
 /** Parses the text of a tenants file; `input` names it in errors. */
 export function parseTenants(text: string, input: string): TenantsFile {
+  if (text.length > MAX_TENANTS_BYTES) {
+    throw badInput(
+      `The tenants document is larger than ${MAX_TENANTS_BYTES} bytes`,
+      input,
+      'It is not one claas wrote: restore it from a backup.',
+    );
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -282,17 +301,44 @@ export interface NewSecret {
   password: string;
 }
 
-async function change<T>(path: string, fn: (file: TenantsFile) => Promise<T>): Promise<T> {
-  return withTenantsLock(path, async () => {
-    const file = await readTenants(path);
-    const result = await fn(file);
-    await writeTenants(path, file);
-    return result;
-  });
+/** Where a gateway's tenants are kept: a local file (fileTenants) or the control prefix (tenants-store.ts). */
+export interface TenantsBackend {
+  /** Where they are, for messages: a path or a location (never credentials). */
+  readonly where: string;
+  read(): Promise<TenantsFile>;
+  /** Runs fn on the current tenants under the backend's lock and writes what fn leaves (unless it throws). */
+  change<T>(fn: (file: TenantsFile) => Promise<T>): Promise<T>;
+}
+
+/** The tenants file at a path. */
+export function fileTenants(path: string): TenantsBackend {
+  return {
+    where: path,
+    read: () => readTenants(path),
+    change: (fn) =>
+      withTenantsLock(path, async () => {
+        const file = await readTenants(path);
+        const result = await fn(file);
+        await writeTenants(path, file);
+        return result;
+      }),
+  };
+}
+
+function backendOf(target: string | TenantsBackend): TenantsBackend {
+  return typeof target === 'string' ? fileTenants(target) : target;
+}
+
+function change<T>(target: string | TenantsBackend, fn: (file: TenantsFile) => Promise<T>): Promise<T> {
+  return backendOf(target).change(fn);
+}
+
+function whereOf(target: string | TenantsBackend): string {
+  return typeof target === 'string' ? target : target.where;
 }
 
 export async function addTenant(
-  path: string,
+  path: string | TenantsBackend,
   name: string,
   libraries: string[],
   now = new Date(),
@@ -321,9 +367,13 @@ export async function addTenant(
 }
 
 /** A new password (and key id) for a tenant; the old password stops working at once. */
-export async function rotateTenant(path: string, name: string, now = new Date()): Promise<NewSecret> {
+export async function rotateTenant(
+  path: string | TenantsBackend,
+  name: string,
+  now = new Date(),
+): Promise<NewSecret> {
   return change(path, async (file) => {
-    const t = findTenant(file, name, path);
+    const t = findTenant(file, name, whereOf(path));
     t.keyId = newKeyId(new Set(file.tenants.map((x) => x.keyId)));
     const password = newPassword(t.keyId);
     t.scrypt = await hashPassword(password);
@@ -332,19 +382,23 @@ export async function rotateTenant(path: string, name: string, now = new Date())
   });
 }
 
-export async function removeTenant(path: string, name: string): Promise<TenantRecord> {
+export async function removeTenant(path: string | TenantsBackend, name: string): Promise<TenantRecord> {
   return change(path, async (file) => {
-    const t = findTenant(file, name, path);
+    const t = findTenant(file, name, whereOf(path));
     file.tenants = file.tenants.filter((x) => x !== t);
     return t;
   });
 }
 
 /** Replaces the libraries a tenant may read (the password stays). */
-export async function updateTenant(path: string, name: string, libraries: string[]): Promise<TenantRecord> {
+export async function updateTenant(
+  path: string | TenantsBackend,
+  name: string,
+  libraries: string[],
+): Promise<TenantRecord> {
   const libs = checkLibraries(libraries);
   return change(path, async (file) => {
-    const t = findTenant(file, name, path);
+    const t = findTenant(file, name, whereOf(path));
     t.libraries = libs;
     return t;
   });

@@ -38,11 +38,15 @@ test('archive snapshot, list, verify, tamper, restore on RGW', { skip }, async (
 
   const snap = await claasJson<SnapshotJson>(c, ['archive', 'snapshot', '--location', loc, ...s3Args()]);
   assert.equal(snap.skipped, false);
-  assert.equal(snap.location, `${loc}/.claas-archive`);
+  // The default archive location is the library's private area, outside the library prefix (issue 16).
+  assert.equal(snap.location, `s3://${bucket}/claas-control/libraries/lib/.claas-archive`);
   assert.equal(snap.copies['server-side'], 3, 'every file copied on the server');
   assert.equal(snap.copies.stream, 0);
   const diskSha = createHash('sha256').update(disk).digest('hex');
-  const archived = await headObject(bucket, `lib/.claas-archive/${snap.id}/extra/${diskSha}/disk.bin`);
+  const archived = await headObject(
+    bucket,
+    `claas-control/libraries/lib/.claas-archive/${snap.id}/extra/${diskSha}/disk.bin`,
+  );
   assert.deepEqual([archived.size, archived.sha256], [disk.length, diskSha]);
 
   const again = await claasJson<SnapshotJson>(c, ['archive', 'snapshot', '--location', loc, ...s3Args()]);
@@ -78,7 +82,7 @@ test('archive snapshot, list, verify, tamper, restore on RGW', { skip }, async (
 
   // An altered archived file: verify fails, naming it.
   const notesKey = `extra/${createHash('sha256').update('notes v1').digest('hex')}/notes.txt`;
-  await tamper(bucket, `lib/.claas-archive/${snap.id}/${notesKey}`);
+  await tamper(bucket, `claas-control/libraries/lib/.claas-archive/${snap.id}/${notesKey}`);
   const bad = await claas(c, ['archive', 'verify', snap.id, '--location', loc, ...s3Args()]);
   assert.equal(bad.code, 1, bad.stdout + bad.stderr);
   assert.ok(bad.stdout.includes(`ERROR   ${snap.id}/${notesKey}: ${notesKey} has SHA-256`), bad.stdout);

@@ -13,6 +13,9 @@ import { dirname } from 'node:path';
 import { readAudit, entriesByVersion } from '../../../src/publish/audit.js';
 import { snapshotVersions } from '../../../src/archive/history.js';
 import { openTestStore } from '../../helpers/ceph.js';
+
+/** The CLI's library stores keep the audit log in the private area (issue 16): open the same way. */
+const LIBRARY_STORE = { privateArea: { controlPrefix: 'claas-control' } };
 import { cliEnv } from '../../helpers/cli.js';
 import { claas, newBucket, s3Args, useArchiveContext } from './helpers.js';
 import type { ArchiveTestContext } from './helpers.js';
@@ -26,7 +29,7 @@ function appender(bucket: string, writer: number, count: number): Promise<number
   const script = `
     const { appendAudit } = await import(${JSON.stringify(pathToFileURL(join(dist, 'src/publish/audit.js')).href)});
     const { openTestStore } = await import(${JSON.stringify(pathToFileURL(join(dist, 'test/helpers/ceph.js')).href)});
-    const store = await openTestStore('publisher', ${JSON.stringify(bucket)}, 'lib');
+    const store = await openTestStore('publisher', ${JSON.stringify(bucket)}, 'lib', { privateArea: { controlPrefix: 'claas-control' } });
     const actor = { name: 'writer-${writer}', source: 'configured', os: 'test' };
     await Promise.all(Array.from({ length: ${count} }, (_, i) =>
       appendAudit(store, { action: 'publish', actor, summary: '${writer}:' + i })));
@@ -49,7 +52,7 @@ test('entries appended concurrently from 6 processes are all there', { skip }, a
   const each = 12;
   const codes = await Promise.all(Array.from({ length: writers }, (_, w) => appender(bucket, w, each)));
   assert.deepEqual(codes, Array(writers).fill(0));
-  const store = await openTestStore('publisher', bucket, 'lib');
+  const store = await openTestStore('publisher', bucket, 'lib', LIBRARY_STORE);
   const { entries, unreadable } = await readAudit(store);
   store.close();
   assert.deepEqual(unreadable, []);
@@ -92,7 +95,7 @@ test(
       return src;
     };
     await publishRetrying(c, await folder('seq-0', '0'), loc);
-    const store = await openTestStore('publisher', bucket, 'lib');
+    const store = await openTestStore('publisher', bucket, 'lib', LIBRARY_STORE);
     try {
       const first = (await readAudit(store)).entries;
       assert.deepEqual(

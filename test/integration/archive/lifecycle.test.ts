@@ -93,7 +93,9 @@ test('lifecycle apply on RGW: read back as applied, idempotent, other rules kept
   assert.deepEqual(byId.get('claas/tiered/noncurrent-versions')?.Expiration, {
     ExpiredObjectDeleteMarker: true,
   });
-  assert.deepEqual(byId.get('claas/tiered/archive-tier')?.Filter, { Prefix: 'lib/.claas-archive/' });
+  assert.deepEqual(byId.get('claas/tiered/archive-tier')?.Filter, {
+    Prefix: 'claas-control/libraries/lib/.claas-archive/',
+  });
   assert.deepEqual(byId.get('claas/tiered/archive-tier')?.Transitions, [
     { Days: 1, StorageClass: 'GLACIER' },
   ]);

@@ -58,17 +58,19 @@ test('SSE-KMS with RGW testkey-1: publish, verify --deep, archive, rollback', { 
     config,
   ]);
   assert.equal(snap.copies['server-side'], 2);
-  for (const key of await keys(bucket, `lib/.claas-archive/${snap.id}/`)) {
+  for (const key of await keys(bucket, `claas-control/libraries/lib/.claas-archive/${snap.id}/`)) {
     const h = await headObject(bucket, key);
     assert.deepEqual([key, h.sse, h.kmsKeyId], [key, 'aws:kms', 'testkey-1']);
   }
-  const manifest = JSON.parse(await getText(bucket, `lib/.claas-archive/${snap.id}/.claas/archive.json`)) as {
+  const manifest = JSON.parse(
+    await getText(bucket, `claas-control/libraries/lib/.claas-archive/${snap.id}/.claas/archive.json`),
+  ) as {
     encryption: { sse: string; kmsKeyId: string };
   };
   assert.deepEqual(manifest.encryption, { sse: 'aws:kms', kmsKeyId: 'testkey-1' });
   const av = await claas(c, ['archive', 'verify', '--config', config]);
   assert.equal(av.code, 0, av.stdout + av.stderr);
-  for (const key of await keys(bucket, 'lib/.claas/audit/')) {
+  for (const key of await keys(bucket, 'claas-control/libraries/lib/.claas/audit/')) {
     assert.equal((await headObject(bucket, key)).sse, 'aws:kms', `${key} encrypted`);
   }
 

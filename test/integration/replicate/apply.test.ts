@@ -169,6 +169,9 @@ test(
       assert.equal(rule.Filter?.Prefix, 'lib/');
       assert.equal(rule.Destination?.Bucket, `arn:aws:s3:::${dr}`);
       assert.equal(rule.Destination?.StorageClass, 'STANDARD_IA');
+      // dr is in the provider's own account: the control prefix replicates to it too (issue 16).
+      const control = back?.Rules?.find((r) => r.ID === 'claas/templates/dr/control');
+      assert.equal(control?.Filter?.Prefix, 'claas-control/', JSON.stringify(back));
       assert.ok(
         r1.notes.some((n) => n.includes('claas mirror --config claas.yaml --replica dr')),
         r1.notes.join('\n'),
@@ -195,7 +198,7 @@ test('replication plan renders JSON, AWS CLI commands and Terraform', { skip }, 
   const plan = JSON.parse(asJson.stdout) as { replication: { configuration: { Rules: { ID: string }[] } } };
   assert.deepEqual(
     plan.replication.configuration.Rules.map((r) => r.ID),
-    ['claas/templates/dr'],
+    ['claas/templates/dr', 'claas/templates/dr/control'],
   );
   const cli = await runCli(['replication', 'plan', '--config', config, '--format', 'cli'], { env });
   assert.equal(cli.code, 0, cli.stderr);

@@ -63,6 +63,34 @@ test('publisher: list with the prefix condition, read/write/delete and multipart
   assert.deepEqual(byId(kms, 'UseLibraryKmsKey').Action, ['kms:GenerateDataKey', 'kms:Decrypt']);
 });
 
+test("publisher with the library's private area: list, read, write and delete there too, nowhere else", () => {
+  const doc = publisherPolicy(lib, {}, 'claas-control/libraries/lib/sub/');
+  checkDocument(doc, 'identity');
+  assert.deepEqual(byId(doc, 'ListLibraryKeys').Condition, {
+    StringLike: {
+      's3:prefix': [
+        'lib/sub/*',
+        'lib/sub',
+        'claas-control/libraries/lib/sub/*',
+        'claas-control/libraries/lib/sub',
+      ],
+    },
+  });
+  const area = byId(doc, 'ReadWriteLibraryPrivateArea');
+  assert.equal(area.Resource, 'arn:aws:s3:::templates-east/claas-control/libraries/lib/sub/*');
+  assert.deepEqual(area.Action, byId(doc, 'ReadWriteLibraryObjects').Action);
+  const resources = doc.Statement.flatMap((x) => [x.Resource].flat());
+  for (const r of resources) {
+    assert.ok(
+      r === 'arn:aws:s3:::templates-east' ||
+        r === 'arn:aws:s3:::templates-east/lib/sub/*' ||
+        r === 'arn:aws:s3:::templates-east/claas-control/libraries/lib/sub/*',
+      `nothing beyond the prefix and the area: ${r}`,
+    );
+  }
+  assert.ok(!JSON.stringify(doc).includes('claas-control/*'), 'not the whole control prefix (tenants)');
+});
+
 test('subscriber: nothing that writes, scoped to the prefix', () => {
   for (const loc of [lib, root]) {
     for (const doc of [
@@ -269,6 +297,13 @@ test('accessPolicies: per role, for the stores of a configuration', () => {
     ],
   );
   assert.equal(publisher[1]?.document.Statement[2]?.Resource, 'arn:aws:s3:::client-a-templates/lib/*');
+  // The origin's publisher also writes the library's private area (issue 16); a mirror replica has none.
+  const originObjects = publisher[0]!.document.Statement.find((x) => x.Sid === 'ReadWriteLibraryPrivateArea');
+  assert.match(String(originObjects?.Resource), /\/claas-control\/libraries\/lib\/\*$/);
+  assert.ok(!publisher[1]!.document.Statement.some((x) => x.Sid === 'ReadWriteLibraryPrivateArea'));
+  for (const p of accessPolicies(c, 'subscriber')) {
+    assert.ok(!JSON.stringify(p.document).includes('claas-control'), 'subscribers never reach it');
+  }
   // For a bucket of another owner (client-a's RGW user), the same access as a bucket policy.
   const granted = accessPolicies(c, 'publisher', { principalArn: rgwUserArn('publisher') });
   assert.deepEqual(

@@ -83,6 +83,9 @@ replicas:
     credentials: { profile: eu-owner }
 `;
 
+/** AWS_ROOT_EXAMPLE with its replica in the origin's account (a root library may not have a client's). */
+export const AWS_ROOT_SAME_ACCOUNT_EXAMPLE = AWS_ROOT_EXAMPLE.replace('    account: "210987654321"\n', '');
+
 export function config(text: string, file = '/etc/claas/claas.yaml'): ClaasConfig {
   return parseConfig(text, file);
 }

@@ -18,7 +18,7 @@ import {
 import { planNativeReplication } from '../../../src/replicate/plan-native.js';
 import { SOURCE_ACCOUNT_PLACEHOLDER } from '../../../src/replicate/plan-types.js';
 import type { ReplicationPlan } from '../../../src/replicate/plan-types.js';
-import { AWS_EXAMPLE, AWS_ROOT_EXAMPLE, config, ISSUE_4_EXAMPLE } from '../config/examples.js';
+import { AWS_EXAMPLE, AWS_ROOT_SAME_ACCOUNT_EXAMPLE, config, ISSUE_4_EXAMPLE } from '../config/examples.js';
 
 /**
  * Splits shell text into words as a POSIX shell does for simple commands: blanks separate words, '...' is
@@ -197,7 +197,7 @@ test('the whole script runs in bash: a stand-in aws records exactly the plan arg
   }
   const dir = await mkdtemp(join(tmpdir(), 'claas-cli-'));
   try {
-    for (const plan of [awsPlan(), planNativeReplication(config(AWS_ROOT_EXAMPLE))]) {
+    for (const plan of [awsPlan(), planNativeReplication(config(AWS_ROOT_SAME_ACCOUNT_EXAMPLE))]) {
       const script = renderCliScript(plan);
       const record = join(dir, 'calls');
       await writeFile(record, '');

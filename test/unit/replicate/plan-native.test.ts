@@ -10,12 +10,14 @@ import {
   ruleId,
   withSourceAccount,
 } from '../../../src/replicate/plan-native.js';
+import type { ClaasError } from '../../../src/errors.js';
 import { SOURCE_ACCOUNT_PLACEHOLDER } from '../../../src/replicate/plan-types.js';
 import type { ReplicationPlan } from '../../../src/replicate/plan-types.js';
 import { checkDocument } from '../access/iam-checks.js';
 import {
   AWS_EXAMPLE,
   AWS_ROOT_EXAMPLE,
+  AWS_ROOT_SAME_ACCOUNT_EXAMPLE,
   config,
   ISSUE_4_EXAMPLE,
   ISSUE_5_GATEWAY,
@@ -126,7 +128,13 @@ test('AWS: cross-region with SSE-KMS and RTC, cross-account with owner override 
   const plan = planNativeReplication(config(AWS_EXAMPLE));
   checkPlan(plan);
   const roleArn = 'arn:aws:iam::111122223333:role/claas-replication-templates-us-east-1';
-  assert.deepEqual(plan.replication, {
+  // The same-account replica's control-prefix rule is checked in private-data-plan.test.ts.
+  const { configuration: c, ...target } = plan.replication!;
+  const libraryRules = {
+    ...target,
+    configuration: { ...c, Rules: c.Rules.filter((r) => !r.ID.endsWith('/control')) },
+  };
+  assert.deepEqual(libraryRules, {
     target: {
       bucket: 'templates-us-east-1',
       region: 'us-east-1',
@@ -176,7 +184,7 @@ test('AWS: cross-region with SSE-KMS and RTC, cross-account with owner override 
   assert.equal(plan.role?.policyName, 'claas-templates-replication');
   assert.equal(plan.role?.profile, 'publisher');
   assert.equal(plan.role?.endpoint, undefined);
-  const sids = plan.role!.policy.Statement.map((s) => s.Sid);
+  const sids = plan.role!.policy.Statement.map((s) => s.Sid).filter((sid) => !sid.endsWith('Control'));
   assert.deepEqual(sids, [
     'SourceBucketConfiguration',
     'ReadSourceLibraryVersions',
@@ -221,17 +229,12 @@ test('AWS: cross-region with SSE-KMS and RTC, cross-account with owner override 
 });
 
 test('a bucket-root library without origin.account: Filter {} and the account placeholder', () => {
-  const plan = planNativeReplication(config(AWS_ROOT_EXAMPLE));
+  const plan = planNativeReplication(config(AWS_ROOT_SAME_ACCOUNT_EXAMPLE));
   checkPlan(plan);
   const rule = plan.replication!.configuration.Rules[0]!;
   assert.deepEqual(rule.Filter, {});
   assert.equal(rule.SourceSelectionCriteria, undefined);
-  assert.deepEqual(rule.Destination, {
-    Bucket: 'arn:aws:s3:::isos-eu',
-    Account: '210987654321',
-    StorageClass: 'STANDARD_IA',
-    AccessControlTranslation: { Owner: 'Destination' },
-  });
+  assert.deepEqual(rule.Destination, { Bucket: 'arn:aws:s3:::isos-eu', StorageClass: 'STANDARD_IA' });
   assert.equal(
     plan.role?.arn,
     `arn:aws:iam::${SOURCE_ACCOUNT_PLACEHOLDER}:role/claas-replication-isos-origin`,
@@ -239,21 +242,28 @@ test('a bucket-root library without origin.account: Filter {} and the account pl
   assert.ok(plan.notes.some((n) => n.includes('origin.account is not set')));
   assert.deepEqual(
     plan.role!.policy.Statement.flatMap((s) => [s.Resource].flat()),
-    [
-      'arn:aws:s3:::isos-origin',
-      'arn:aws:s3:::isos-origin/*',
-      'arn:aws:s3:::isos-eu/*',
-      'arn:aws:s3:::isos-eu/*',
-    ],
+    // Same account: no owner-override statement for the destination.
+    ['arn:aws:s3:::isos-origin', 'arn:aws:s3:::isos-origin/*', 'arn:aws:s3:::isos-eu/*'],
   );
   assert.ok(!JSON.stringify(plan).includes('kms:'));
   // Filled in later (apply asks STS): every ARN gets the account, the note goes.
   const filled = withSourceAccount(plan, '444455556666');
   assert.equal(filled.role?.arn, 'arn:aws:iam::444455556666:role/claas-replication-isos-origin');
   assert.equal(filled.replication?.configuration.Role, filled.role?.arn);
-  assert.deepEqual(filled.destinationPolicies[0]?.policy.Statement[0]?.Principal, { AWS: filled.role?.arn });
+  assert.equal(filled.destinationPolicies.length, 0, 'a same-account destination needs no bucket policy');
   assert.ok(!JSON.stringify(filled).includes(SOURCE_ACCOUNT_PLACEHOLDER));
   assert.throws(() => withSourceAccount(plan, '12'), TypeError);
+});
+
+test("a bucket-root library with another account's native replica is refused: nothing could be kept out", () => {
+  assert.throws(
+    () => planNativeReplication(config(AWS_ROOT_EXAMPLE)),
+    (e: ClaasError) =>
+      e.code === 'BAD_INPUT' &&
+      /root of bucket isos-origin/.test(e.message) &&
+      /prefix/.test(e.hint ?? '') &&
+      /mode: mirror/.test(e.hint ?? ''),
+  );
 });
 
 test('an S3-compatible store: IAM goes to its endpoint, and the plan says where native replication works', () => {

@@ -9,7 +9,7 @@ import { replicationTerraform } from '../../../src/replicate/terraform.js';
 import { hclString, hclValue } from '../../../src/util/hcl.js';
 import { planNativeReplication } from '../../../src/replicate/plan-native.js';
 import type { ReplicationPlan } from '../../../src/replicate/plan-types.js';
-import { AWS_EXAMPLE, AWS_ROOT_EXAMPLE, config, ISSUE_4_EXAMPLE } from '../config/examples.js';
+import { AWS_EXAMPLE, AWS_ROOT_SAME_ACCOUNT_EXAMPLE, config, ISSUE_4_EXAMPLE } from '../config/examples.js';
 
 // ---- A tokenizer and parser for the HCL subset ----
 
@@ -421,7 +421,7 @@ test('the AWS example as Terraform: parses, documented names only, documents and
 });
 
 test('a bucket-root library: filter {} and the role ARN only as a reference', () => {
-  const plan = planNativeReplication(config(AWS_ROOT_EXAMPLE));
+  const plan = planNativeReplication(config(AWS_ROOT_SAME_ACCOUNT_EXAMPLE));
   const root = check(plan);
   const rule = resources(root, 'aws_s3_bucket_replication_configuration')[0]!.blocks.find(
     (b) => b.type === 'rule',

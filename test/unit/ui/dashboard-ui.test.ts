@@ -227,6 +227,16 @@ test('renders the gateway, the replica matrix, libraries, items, tenants and aud
     const acme = await text(page, 'tr[data-tenant="acme"]');
     assert.match(acme, /acme\s*templates, isos\s*117\.7 MiB\s*5,210\s*\d+ s ago/);
     assert.equal(await page.locator('#tenants-table tr[data-tenant]').count(), 2);
+    // Tenants kept in the store: the view's age and staleness, counts summed over gateways, versions behind.
+    assert.match(
+      await text(page, '#tenants-since'),
+      /Tenants from the store \(west\), read 1 min ago\. Stale: the store cannot be read: connect ECONNREFUSED; the last view is in force\. .*summed over 2 gateways \(gw-east-8443, gw-west-8443\)/,
+    );
+    assert.match(acme, /isos v7, templates v41\s*behind/);
+    assert.match(
+      (await page.getAttribute('tr[data-tenant="acme"] td.num:nth-of-type(3)', 'title')) ?? '',
+      /gw-west-8443: 210 requests/,
+    );
     assert.equal(await page.locator('#audit-table tr[data-audit]').count(), 2);
     assert.match(
       await text(page, '#audit-table tr[data-audit]'),

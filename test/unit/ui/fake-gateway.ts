@@ -164,6 +164,21 @@ export function defaultData(now = Date.now()): FakeData {
         bytesServed: 123_456_789,
         requests: 5210,
         lastSeen: new Date(now - 2000).toISOString(),
+        fetched: [
+          { library: 'isos', version: 7, at: new Date(now - 2000).toISOString(), newest: 7, behind: false },
+          {
+            library: 'templates',
+            version: 41,
+            at: new Date(now - 9000).toISOString(),
+            newest: 42,
+            behind: true,
+          },
+        ],
+        behind: true,
+        gateways: [
+          { id: 'gw-east-8443', bytesServed: 100_000_000, requests: 5000 },
+          { id: 'gw-west-8443', bytesServed: 23_456_789, requests: 210 },
+        ],
       },
       {
         name: HOSTILE_TENANT,
@@ -382,7 +397,33 @@ export async function startFakeGateway(data: FakeData = defaultData()): Promise<
       return { status: 200, body: replicas(data, Date.now()) };
     }
     if (path === '/api/tenants') {
-      return { status: 200, body: { since: new Date(now - 3_600_000).toISOString(), tenants: data.tenants } };
+      return {
+        status: 200,
+        body: {
+          since: new Date(now - 3_600_000).toISOString(),
+          // Tenants kept in the store, read from a store that stopped answering: the last view is in force.
+          view: {
+            ready: true,
+            source: 'west',
+            tenants: data.tenants.length,
+            readAt: new Date(now - 95_000).toISOString(),
+            ageSeconds: 95,
+            stale: true,
+            refreshSeconds: 30,
+            lastError: {
+              kind: 'unreachable',
+              source: 'west',
+              message: 'connect ECONNREFUSED',
+              at: new Date(now).toISOString(),
+            },
+          },
+          gateways: [
+            { id: 'gw-east-8443', self: true, writtenAt: new Date(now).toISOString() },
+            { id: 'gw-west-8443', self: false, writtenAt: new Date(now - 10_000).toISOString() },
+          ],
+          tenants: data.tenants,
+        },
+      };
     }
     if (path === '/api/audit') return { status: 200, body: { entries: data.audit, unreadable: 1 } };
     const m = /^\/api\/libraries\/([^/]+)\/items$/.exec(path);

@@ -5,16 +5,17 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ClaasError, badInput } from '../../../errors.js';
 import { loadConfig } from '../../../config/load.js';
-import { ACCESS_ROLES, accessPolicies } from '../../../replicate/access-for-config.js';
+import { ACCESS_ROLES, accessPolicies, libraryPrivateArea } from '../../../replicate/access-for-config.js';
 import type { AccessPolicy, AccessRole } from '../../../replicate/access-for-config.js';
 import {
+  asBucketPolicy,
   publisherPolicy,
   rgwUserArn,
   subscriberBucketPolicy,
   subscriberPolicy,
-  mirrorWriterBucketPolicy,
 } from '../../../access/policies.js';
 import { parseLocation } from '../../../store/location.js';
+import { DEFAULT_CONTROL_PREFIX } from '../../../store/private-keys.js';
 import type { S3Location } from '../../../store/types.js';
 import { defaulted } from '../../flags.js';
 import type { CliIo } from '../../io.js';
@@ -91,8 +92,13 @@ function forLocation(
   loc: S3Location,
   principal: string | undefined,
 ): AccessPolicy[] {
-  const identity = role === 'publisher' ? publisherPolicy(loc) : subscriberPolicy(loc);
-  const bucket = role === 'publisher' ? mirrorWriterBucketPolicy : subscriberBucketPolicy;
+  // A bare location's private area is under the default control prefix (issue 16).
+  const area = libraryPrivateArea(loc, DEFAULT_CONTROL_PREFIX);
+  const identity = role === 'publisher' ? publisherPolicy(loc, {}, area) : subscriberPolicy(loc);
+  const bucket =
+    role === 'publisher'
+      ? (l: S3Location, p: string) => asBucketPolicy(publisherPolicy(l, {}, area), p)
+      : subscriberBucketPolicy;
   const what = role === 'publisher' ? 'list, read, write and delete' : 'list and read (nothing that writes)';
   const out: AccessPolicy[] = [
     { store: text, kind: 'identity', description: `${role}: ${what} under ${text}`, document: identity },

@@ -5,13 +5,12 @@ import { listArchives } from '../../../archive/snapshot-archive.js';
 import type { ArchiveSummary } from '../../../archive/snapshot-archive.js';
 import { resolveTarget } from '../../../archive/target.js';
 import type { TargetFlags } from '../../../archive/target.js';
-import { openStore } from '../../../store/open.js';
 import { addTargetFlags } from '../../flags.js';
 import type { CliIo } from '../../io.js';
 import { targetFlags } from '../../options.js';
 import { formatBytes } from '../../output.js';
 import type { Verb } from '../../verb.js';
-import { addArchiveFlag, archiveLocation } from './shared.js';
+import { addArchiveFlag, openArchive } from './shared.js';
 
 export interface ListOptions {
   target: TargetFlags;
@@ -62,7 +61,7 @@ function archiveLine(a: ArchiveSummary): string {
 
 export async function run(o: ListOptions, io: CliIo): Promise<number> {
   const target = await resolveTarget(o.target);
-  const store = await openStore(archiveLocation(target, o.archive));
+  const store = await openArchive(target, o.archive, { read: true });
   const archives = await listArchives(store);
   if (io.json) {
     io.printJson({ ok: true, location: store.display, archives: archives.map(archiveJson) });

@@ -6,7 +6,12 @@ import { badInput } from '../../../errors.js';
 import { resolveActor } from '../../../publish/identity.js';
 import { DEFAULT_GC_GRACE_MS } from '../../../publish/publish.js';
 import { restoreAsNewVersion, restoreToLocation } from '../../../archive/snapshot-archive.js';
-import { openTargetStore, otherLocation, resolveTarget } from '../../../archive/target.js';
+import {
+  openTargetStore,
+  otherLocation,
+  resolveTarget,
+  targetControlPrefix,
+} from '../../../archive/target.js';
 import type { LibraryTarget, TargetFlags } from '../../../archive/target.js';
 import { displayLocation } from '../../../store/location.js';
 import { openStore } from '../../../store/open.js';
@@ -16,7 +21,7 @@ import type { CliIo } from '../../io.js';
 import { parseDuration, targetFlags } from '../../options.js';
 import { formatBytes } from '../../output.js';
 import type { Verb } from '../../verb.js';
-import { addArchiveFlag, archiveLocation } from './shared.js';
+import { addArchiveFlag, openArchive } from './shared.js';
 
 export interface RestoreOptions {
   id: string;
@@ -81,6 +86,7 @@ async function restoreElsewhere(
   const loc = otherLocation(o.to, target.location);
   const dest = await openStore(loc, {
     write: target.write,
+    privateArea: { controlPrefix: targetControlPrefix(target) },
     ...(o.createBucket ? { createBucket: true } : {}),
   });
   const actor = await resolveActor(dest);
@@ -142,7 +148,7 @@ async function restoreIntoLibrary(
 
 export async function run(o: RestoreOptions, io: CliIo): Promise<number> {
   const target = await resolveTarget(o.target);
-  const archive = await openStore(archiveLocation(target, o.archive));
+  const archive = await openArchive(target, o.archive, { read: true });
   return o.to === undefined
     ? restoreIntoLibrary(o, io, target, archive)
     : restoreElsewhere({ ...o, to: o.to }, io, target, archive);

@@ -7,13 +7,12 @@ import { snapshotArchive } from '../../../archive/snapshot-archive.js';
 import type { SnapshotResult } from '../../../archive/snapshot-archive.js';
 import { openTargetStore, resolveTarget } from '../../../archive/target.js';
 import type { TargetFlags } from '../../../archive/target.js';
-import { openStore } from '../../../store/open.js';
 import { addSseFlags, addTargetFlags, defaulted } from '../../flags.js';
 import type { CliIo } from '../../io.js';
 import { parsePositiveInt, targetFlags } from '../../options.js';
 import { formatBytes } from '../../output.js';
 import type { Verb } from '../../verb.js';
-import { ARCHIVE_DEFAULT, archiveLocation, sseOnly } from './shared.js';
+import { ARCHIVE_DEFAULT, openArchive, sseOnly } from './shared.js';
 
 export interface SnapshotOptions {
   target: TargetFlags;
@@ -78,7 +77,7 @@ export async function run(o: SnapshotOptions, io: CliIo): Promise<number> {
   const library = await openTargetStore(target);
   const sse = sseOnly(target.write);
   const storageClass = o.storageClass === undefined ? {} : { storageClass: o.storageClass };
-  const archive = await openStore(archiveLocation(target, o.to), {
+  const archive = await openArchive(target, o.to, {
     write: { ...sse, ...storageClass },
     ...(o.createBucket ? { createBucket: true } : {}),
   });

@@ -7,13 +7,12 @@ import { listArchives, verifyArchive } from '../../../archive/snapshot-archive.j
 import type { ArchiveVerifyReport } from '../../../archive/snapshot-archive.js';
 import { openTargetStore, resolveTarget } from '../../../archive/target.js';
 import type { TargetFlags } from '../../../archive/target.js';
-import { openStore } from '../../../store/open.js';
 import { addTargetFlags } from '../../flags.js';
 import type { CliIo } from '../../io.js';
 import { parsePositiveInt, targetFlags } from '../../options.js';
 import { formatBytes } from '../../output.js';
 import type { Verb } from '../../verb.js';
-import { addArchiveFlag, archiveLocation } from './shared.js';
+import { addArchiveFlag, openArchive } from './shared.js';
 
 export interface ArchiveVerifyOptions {
   target: TargetFlags;
@@ -60,7 +59,7 @@ function printReport(io: CliIo, r: ArchiveVerifyReport): void {
 export async function run(o: ArchiveVerifyOptions, io: CliIo): Promise<number> {
   const target = await resolveTarget(o.target);
   const library = await openTargetStore(target);
-  const store = await openStore(archiveLocation(target, o.archive));
+  const store = await openArchive(target, o.archive, { read: true });
   const ids =
     o.id !== undefined ? [o.id] : (await listArchives(store)).filter((a) => a.complete).map((a) => a.id);
   if (ids.length === 0) throw badInput(`no complete archive at ${store.display}`, store.display);

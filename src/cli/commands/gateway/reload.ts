@@ -1,5 +1,6 @@
 // A running gateway follows its files: the tenants file is watched (changes apply within seconds), SIGHUP
 // reloads the configuration, tenants, admin password and TLS files, SIGTERM/SIGINT drain and stop it.
+// Tenants kept in the store are followed by their view (control.ts); SIGHUP reads them again at once.
 
 import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import type { GatewaySettings } from '../../../gateway/multi/from-config.js';
 import { readTenants } from '../../../gateway/multi/tenants.js';
 import { loadTls, tlsSource } from './tls.js';
 import type { TlsSource } from './tls.js';
+import type { GatewayControl } from './control.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -28,6 +30,8 @@ export interface RunningGateway {
   /** TLS from the flags (undefined: from the configuration), and the TLS the gateway started with. */
   tlsFlags: TlsSource | undefined;
   tlsAtStart: TlsSource | undefined;
+  /** The tenant view, with gateway.tenants: store. */
+  control?: GatewayControl;
 }
 
 async function fileStamp(path: string): Promise<string> {
@@ -49,7 +53,14 @@ async function reloadAll(run: RunningGateway, restamp: () => Promise<void>): Pro
   let opened: GatewayLibrary[] = [];
   try {
     const next = await loadGatewaySettings(run.paths);
-    const nextTenants = await readTenants(next.tenantsFile);
+    if (next.tenantsInStore !== run.settings.tenantsInStore) {
+      throw new Error('gateway.tenants moved between a file and the store: restart the gateway to switch');
+    }
+    if (run.control !== undefined) await run.control.reload(next);
+    const nextTenants =
+      run.control === undefined
+        ? await readTenants(next.tenantsFile)
+        : { tenants: run.control.view.current() ?? [] };
     const nextAdmin = await readAdminPassword(next.gateway, (m) => log.warn({}, m));
     const nextTls =
       run.tlsAtStart?.kind === 'files'
@@ -57,7 +68,7 @@ async function reloadAll(run: RunningGateway, restamp: () => Promise<void>): Pro
         : undefined;
     opened = await openGatewayLibraries(next);
     const { unused, retired } = await gateway.reload({
-      tenants: nextTenants.tenants,
+      ...(run.control === undefined ? { tenants: nextTenants.tenants } : {}),
       adminPassword: nextAdmin ?? null,
       libraries: opened,
       dashboardSources: dashboardSources(next),
@@ -102,8 +113,10 @@ export async function followChanges(run: RunningGateway): Promise<{ stop(): void
     await gateway.reload({ tenants: file.tenants });
     log.info({ tenants: file.tenants.length }, 'tenants reloaded');
   };
-  // Tenant changes apply within a few seconds without a signal, too: the file's mtime is watched.
+  // Tenant changes apply within a few seconds without a signal, too: the file's mtime is watched (tenants
+  // kept in the store are refreshed by their view instead).
   const watcher = setInterval(() => {
+    if (run.control !== undefined) return;
     void fileStamp(tenantsFile()).then((s) => {
       if (s !== tenantsStamp)
         reloadTenants().catch((e: unknown) =>

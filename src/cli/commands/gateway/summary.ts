@@ -4,6 +4,7 @@
 import type { Gateway, GatewayLibrary } from '../../../gateway/multi/gateway.js';
 import type { GatewaySettings } from '../../../gateway/multi/from-config.js';
 import { VCSP_USER } from '../../../vcsp/basic-auth.js';
+import type { TenantViewStatus } from '../../../gateway/multi/tenant-view.js';
 import type { CliIo } from '../../io.js';
 
 export interface StartedGateway {
@@ -11,6 +12,8 @@ export interface StartedGateway {
   settings: GatewaySettings;
   libraries: GatewayLibrary[];
   tenants: number;
+  /** With gateway.tenants: store, the tenant view it started with. */
+  tenantView?: TenantViewStatus;
   adminPassword: string | undefined;
   tlsNote: string | undefined;
 }
@@ -30,6 +33,9 @@ export function printSummary(io: CliIo, s: StartedGateway): void {
       thumbprint: gateway.server.thumbprint,
       tenants: s.tenants,
       tenantsFile: settings.tenantsFile,
+      ...(s.tenantView === undefined
+        ? {}
+        : { tenantsSource: s.tenantView.source, tenantsRefreshSeconds: s.tenantView.refreshSeconds }),
       prefer,
       dashboard: s.adminPassword === undefined ? null : dashboardUrl,
       pid: process.pid,
@@ -41,7 +47,11 @@ export function printSummary(io: CliIo, s: StartedGateway): void {
   if (gateway.server.thumbprint)
     io.say(`SSL thumbprint: ${gateway.server.thumbprint}${s.tlsNote ? ` (${s.tlsNote})` : ''}`);
   io.say(`authentication: Basic, user "${VCSP_USER}", each tenant's own password (claas tenant add)`);
-  io.say(`tenants: ${s.tenants} in ${settings.tenantsFile}`);
+  io.say(
+    s.tenantView === undefined
+      ? `tenants: ${s.tenants} in ${settings.tenantsFile}`
+      : `tenants: ${s.tenants} from the store (read from ${s.tenantView.source ?? 'no store: none added yet'}, again every ${s.tenantView.refreshSeconds} s)`,
+  );
   if (s.tenants === 0)
     io.say('no tenant can subscribe yet: claas tenant add <name> --library <library> --config ...');
   io.say(

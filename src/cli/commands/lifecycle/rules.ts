@@ -11,7 +11,7 @@ import {
 import type { LifecycleMerge, LifecycleRule, LifecycleSettings } from '../../../archive/lifecycle.js';
 import { readLifecycleRules, readVersioning } from '../../../archive/lifecycle-s3.js';
 import { DEFAULT_ARCHIVE_DIR } from '../../../archive/snapshot-archive.js';
-import { openTargetStore, resolveTarget } from '../../../archive/target.js';
+import { defaultArchiveLocations, openTargetStore, resolveTarget } from '../../../archive/target.js';
 import type { LibraryTarget, TargetFlags } from '../../../archive/target.js';
 import { badInput } from '../../../errors.js';
 import { endpointDisplay } from '../../../store/endpoints.js';
@@ -62,7 +62,7 @@ export function addRuleFlags(cmd: Command): Command {
       defaulted(
         '--archive-prefix <prefix>',
         'key prefix of the archives',
-        `<library prefix>/${DEFAULT_ARCHIVE_DIR}`,
+        `the default archive location: <controlPrefix>/libraries/<library prefix>/${DEFAULT_ARCHIVE_DIR}`,
       ),
     )
     .option(
@@ -128,10 +128,19 @@ export function parse(_args: [], flags: RuleFlags): LifecycleOptions {
   return { target: targetFlags(flags), rules: parseRules(flags) };
 }
 
-/** The settings for one library at one prefix (the archive prefix defaults to <prefix>/.claas-archive). */
-export function settingsFor(rules: RuleSettings, library: string, prefix: string): LifecycleSettings {
+/**
+ * The settings for one library at one prefix. The archive prefix defaults to `defaultArchivePrefix` (the
+ * default archive location's prefix: the library's private area), else <prefix>/.claas-archive.
+ */
+export function settingsFor(
+  rules: RuleSettings,
+  library: string,
+  prefix: string,
+  defaultArchivePrefix?: string,
+): LifecycleSettings {
   const { archive, ...rest } = rules;
-  const archivePrefix = prefix === '' ? DEFAULT_ARCHIVE_DIR : `${prefix}/${DEFAULT_ARCHIVE_DIR}`;
+  const archivePrefix =
+    defaultArchivePrefix ?? (prefix === '' ? DEFAULT_ARCHIVE_DIR : `${prefix}/${DEFAULT_ARCHIVE_DIR}`);
   return {
     library,
     prefix,
@@ -205,7 +214,13 @@ function planNotes(
 
 export async function makePlan(rules: RuleSettings, t: LifecycleTargetStore): Promise<Plan> {
   const loc = t.location;
-  const settings = settingsFor(rules, t.target.name, loc.prefix);
+  const archiveDefault = defaultArchiveLocations(t.target).current;
+  const settings = settingsFor(
+    rules,
+    t.target.name,
+    loc.prefix,
+    archiveDefault.kind === 's3' ? archiveDefault.prefix : undefined,
+  );
   const desired = desiredLifecycleRules(settings);
   const [existing, versioning] = await Promise.all([readLifecycleRules(t.store), readVersioning(t.store)]);
   const merge = mergeLifecycle(existing, desired, lifecycleIdPrefix(t.target.name));

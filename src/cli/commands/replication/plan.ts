@@ -5,6 +5,11 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../../config/load.js';
 import { badInput } from '../../../errors.js';
 import { renderCliScript } from '../../../replicate/cli-commands.js';
+import {
+  hasCrossAccountNative,
+  legacyPrivateData,
+  legacyPrivateNote,
+} from '../../../replicate/apply-private-data.js';
 import { planNativeReplication } from '../../../replicate/plan-native.js';
 import { replicationTerraform } from '../../../replicate/terraform.js';
 import type { CliIo, OutputMode } from '../../io.js';
@@ -45,7 +50,14 @@ export function parse(_args: [], flags: PlanFlags): ReplicationPlanOptions {
 }
 
 export async function run(o: ReplicationPlanOptions, io: CliIo): Promise<number> {
-  const plan = planNativeReplication(await loadConfig(o.config));
+  const config = await loadConfig(o.config);
+  const plan = planNativeReplication(config);
+  // Issue 16: private objects an older claas left under the prefix ride a cross-account rule until apply
+  // moves them. One LIST at the origin, only for such configurations; unreadable: no note.
+  if (hasCrossAccountNative(config)) {
+    const note = legacyPrivateNote(config, await legacyPrivateData(config).catch(() => undefined));
+    if (note !== undefined) plan.notes.push(note);
+  }
   if (o.format === 'json') io.printJson(plan);
   else io.out(o.format === 'cli' ? renderCliScript(plan) : replicationTerraform(plan));
   return 0;

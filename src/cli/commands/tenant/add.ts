@@ -10,9 +10,9 @@ import {
   addGatewayFlags,
   addLibraryFlag,
   checkGrants,
-  context,
   gatewayRef,
   showSecret,
+  withContext,
 } from './shared.js';
 import type { GatewayFlags, GatewayRef } from './shared.js';
 
@@ -37,11 +37,12 @@ export function parse([name]: [string], flags: AddFlags): TenantAddOptions {
 }
 
 export async function run(o: TenantAddOptions, io: CliIo): Promise<number> {
-  const ctx = await context(o.gateway);
-  checkGrants(ctx, o.libraries);
-  const { tenant, password } = await addTenant(ctx.file, o.name, o.libraries);
-  showSecret(io, ctx, tenant, password, 'added');
-  return 0;
+  return withContext(o.gateway, async (ctx) => {
+    checkGrants(ctx, o.libraries);
+    const { tenant, password } = await addTenant(ctx.tenants, o.name, o.libraries);
+    showSecret(io, ctx, tenant, password, 'added');
+    return 0;
+  });
 }
 
 export const verb: Verb<TenantAddOptions, AddFlags, [string]> = {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { removeTenant } from '../../../gateway/multi/tenants.js';
 import type { CliIo } from '../../io.js';
 import type { Verb } from '../../verb.js';
-import { addGatewayFlags, context, gatewayRef } from './shared.js';
+import { addGatewayFlags, gatewayRef, withContext } from './shared.js';
 import type { GatewayFlags, GatewayRef } from './shared.js';
 
 export interface TenantRemoveOptions {
@@ -22,11 +22,12 @@ export function parse([name]: [string], flags: GatewayFlags): TenantRemoveOption
 }
 
 export async function run(o: TenantRemoveOptions, io: CliIo): Promise<number> {
-  const ctx = await context(o.gateway);
-  const t = await removeTenant(ctx.file, o.name);
-  if (io.json) io.printJson({ ok: true, removed: t.name });
-  else io.say(`tenant ${t.name} removed`);
-  return 0;
+  return withContext(o.gateway, async (ctx) => {
+    const t = await removeTenant(ctx.tenants, o.name);
+    if (io.json) io.printJson({ ok: true, removed: t.name });
+    else io.say(`tenant ${t.name} removed`);
+    return 0;
+  });
 }
 
 export const verb: Verb<TenantRemoveOptions, GatewayFlags, [string]> = {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { rotateTenant } from '../../../gateway/multi/tenants.js';
 import type { CliIo } from '../../io.js';
 import type { Verb } from '../../verb.js';
-import { NEW_PASSWORD_QUIET, addGatewayFlags, context, gatewayRef, showSecret } from './shared.js';
+import { NEW_PASSWORD_QUIET, addGatewayFlags, gatewayRef, showSecret, withContext } from './shared.js';
 import type { GatewayFlags, GatewayRef } from './shared.js';
 
 export interface TenantRotateOptions {
@@ -22,10 +22,11 @@ export function parse([name]: [string], flags: GatewayFlags): TenantRotateOption
 }
 
 export async function run(o: TenantRotateOptions, io: CliIo): Promise<number> {
-  const ctx = await context(o.gateway);
-  const { tenant, password } = await rotateTenant(ctx.file, o.name);
-  showSecret(io, ctx, tenant, password, 'has a new password');
-  return 0;
+  return withContext(o.gateway, async (ctx) => {
+    const { tenant, password } = await rotateTenant(ctx.tenants, o.name);
+    showSecret(io, ctx, tenant, password, 'has a new password');
+    return 0;
+  });
 }
 
 export const verb: Verb<TenantRotateOptions, GatewayFlags, [string]> = {

@@ -1,14 +1,27 @@
 // What the `claas tenant` verbs share: which gateway (its claas.yaml files, or the tenants file directly),
-// checking granted libraries against the configurations, and showing a new password once.
+// where its tenants are (a file, or with gateway.tenants: store the control prefix of the origin bucket,
+// reached with the origin's credentials), checking granted libraries against the configurations, and
+// showing a new password once.
 
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ClaasError } from '../../../errors.js';
 import { loadConfig } from '../../../config/load.js';
-import { DEFAULT_LISTEN, DEFAULT_TENANTS_FILE } from '../../../config/schema.js';
+import {
+  DEFAULT_LISTEN,
+  DEFAULT_TENANTS_FILE,
+  TENANTS_IN_STORE,
+  storeLocation,
+} from '../../../config/schema.js';
 import type { ClaasConfig } from '../../../config/schema.js';
-import type { TenantRecord } from '../../../gateway/multi/tenants.js';
+import { controlLocation, controlPrefixOf } from '../../../config/control-layout.js';
+import { fileTenants } from '../../../gateway/multi/tenants.js';
+import type { TenantRecord, TenantsBackend } from '../../../gateway/multi/tenants.js';
+import { controlConfig } from '../../../gateway/multi/from-config.js';
+import { storeTenants } from '../../../gateway/multi/tenants-store.js';
+import { openStore } from '../../../store/open.js';
+import type { ObjectStore } from '../../../store/types.js';
 import { VCSP_USER } from '../../../vcsp/basic-auth.js';
 import { defaulted } from '../../flags.js';
 import type { CliIo } from '../../io.js';
@@ -51,18 +64,48 @@ export function gatewayRef(flags: GatewayFlags): GatewayRef {
 }
 
 export interface Context {
+  /** Where the tenants are: a path, or the tenants object's location. */
   file: string;
   configs: ClaasConfig[];
+  tenants: TenantsBackend;
+  /** The control prefix's store when the tenants are in the store (close it when done). */
+  store?: ObjectStore;
+}
+
+export async function loadConfigs(paths: string[]): Promise<ClaasConfig[]> {
+  const configs: ClaasConfig[] = [];
+  for (const p of paths) configs.push(await loadConfig(p));
+  return configs;
+}
+
+/** The control prefix of the gateway's origin bucket, opened with the origin's own credentials. */
+export async function openOriginControl(configs: ClaasConfig[]): Promise<ObjectStore> {
+  const config = controlConfig(configs);
+  return openStore(controlLocation(storeLocation(config.origin), controlPrefixOf(config)), {
+    privateArea: false,
+  });
 }
 
 export async function context(ref: GatewayRef): Promise<Context> {
-  const configs: ClaasConfig[] = [];
-  for (const p of ref.configs) configs.push(await loadConfig(p));
-  const file =
-    ref.tenantsFile ??
-    configs.find((c) => c.gateway !== undefined)?.gateway?.tenants ??
-    join(dirname(configs[0]!.file), DEFAULT_TENANTS_FILE);
-  return { file, configs };
+  const configs = await loadConfigs(ref.configs);
+  const configured = configs.find((c) => c.gateway !== undefined)?.gateway?.tenants;
+  if (ref.tenantsFile === undefined && configured === TENANTS_IN_STORE) {
+    const store = await openOriginControl(configs);
+    const tenants = storeTenants(store);
+    return { file: tenants.where, configs, tenants, store };
+  }
+  const file = ref.tenantsFile ?? configured ?? join(dirname(configs[0]!.file), DEFAULT_TENANTS_FILE);
+  return { file, configs, tenants: fileTenants(file) };
+}
+
+/** Runs fn with the gateway's context, closing its store afterwards. */
+export async function withContext<T>(ref: GatewayRef, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await context(ref);
+  try {
+    return await fn(ctx);
+  } finally {
+    ctx.store?.close();
+  }
 }
 
 /** The libraries must be ones the given configurations name (a typo would grant nothing). */

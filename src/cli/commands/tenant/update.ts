@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { tenantInfo, updateTenant } from '../../../gateway/multi/tenants.js';
 import type { CliIo } from '../../io.js';
 import type { Verb } from '../../verb.js';
-import { addGatewayFlags, addLibraryFlag, checkGrants, context, gatewayRef } from './shared.js';
+import { addGatewayFlags, addLibraryFlag, checkGrants, gatewayRef, withContext } from './shared.js';
 import type { GatewayFlags, GatewayRef } from './shared.js';
 
 export interface TenantUpdateOptions {
@@ -28,12 +28,13 @@ export function parse([name]: [string], flags: UpdateFlags): TenantUpdateOptions
 }
 
 export async function run(o: TenantUpdateOptions, io: CliIo): Promise<number> {
-  const ctx = await context(o.gateway);
-  checkGrants(ctx, o.libraries);
-  const t = await updateTenant(ctx.file, o.name, o.libraries);
-  if (io.json) io.printJson({ ok: true, ...tenantInfo(t) });
-  else io.say(`tenant ${t.name} may read: ${t.libraries.join(', ')}`);
-  return 0;
+  return withContext(o.gateway, async (ctx) => {
+    checkGrants(ctx, o.libraries);
+    const t = await updateTenant(ctx.tenants, o.name, o.libraries);
+    if (io.json) io.printJson({ ok: true, ...tenantInfo(t) });
+    else io.say(`tenant ${t.name} may read: ${t.libraries.join(', ')}`);
+    return 0;
+  });
 }
 
 export const verb: Verb<TenantUpdateOptions, UpdateFlags, [string]> = {
