@@ -18,4 +18,5 @@ if [ "${1:-}" = s3 ] && [ -f dist/bench/s3-publish.js ]; then
   node dist/bench/mirror-throughput.js
   node dist/bench/gateway-throughput.js
   node dist/bench/gateway-redirect.js
+  node dist/bench/tenant-propagation.js
 fi
