@@ -110,7 +110,12 @@ const PUBLISHER_OBJECT_ACTIONS = [
  * private area, where its audit log, locks, retention markers, staging and default archives live (issue 16;
  * store/s3-key-map.ts); the publisher may list, read, write and delete there too, and nowhere else.
  */
-export function publisherPolicy(loc: S3Location, use: KmsUse = {}, privateArea?: string): PolicyDocument {
+export function publisherPolicy(
+  loc: S3Location,
+  use: KmsUse = {},
+  privateArea?: string,
+  tenantsControlPrefix?: string,
+): PolicyDocument {
   const area = privateArea === undefined ? undefined : `${bucketArn(loc)}/${privateArea}*`;
   const listArea =
     privateArea === undefined || loc.prefix === ''
@@ -129,8 +134,31 @@ export function publisherPolicy(loc: S3Location, use: KmsUse = {}, privateArea?:
     ),
     statement('ReadWriteLibraryObjects', PUBLISHER_OBJECT_ACTIONS, libraryObjectsArn(loc)),
     ...(area === undefined ? [] : [statement('ReadWriteLibraryPrivateArea', PUBLISHER_OBJECT_ACTIONS, area)]),
+    ...(tenantsControlPrefix === undefined ? [] : tenantStatements(loc, tenantsControlPrefix)),
     ...kmsStatement('UseLibraryKmsKey', ['kms:GenerateDataKey', 'kms:Decrypt'], use),
   ]);
+}
+
+/**
+ * `claas tenant` with tenants in the store (gateway.tenants: store): read and write
+ * `<controlPrefix>/tenants.json` under the lock whose entries are `<controlPrefix>/.claas/lock/*`
+ * (gateway/multi/tenants-store.ts). Not the activity objects, not other libraries' private areas.
+ */
+function tenantStatements(loc: S3Location, controlPrefix: string): PolicyStatement[] {
+  const bucket = bucketArn(loc);
+  const tenants = `${controlPrefix}/tenants.json`;
+  const locks = `${controlPrefix}/.claas/lock/`;
+  return [
+    statement('ListTenantsAndLocks', ['s3:ListBucket'], bucket, {
+      StringLike: { 's3:prefix': [tenants, `${locks}*`] },
+    }),
+    statement('ReadWriteTenants', ['s3:GetObject', 's3:PutObject'], `${bucket}/${tenants}`),
+    statement(
+      'ReadWriteTenantLocks',
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      `${bucket}/${locks}*`,
+    ),
+  ];
 }
 
 function readStatements(loc: S3Location): PolicyStatement[] {
@@ -141,9 +169,78 @@ function readStatements(loc: S3Location): PolicyStatement[] {
   ];
 }
 
-/** What a subscriber (the gateway, a tenant's store credential) needs: list and read under the prefix. Nothing else. */
-export function subscriberPolicy(loc: S3Location, use: KmsUse = {}): PolicyDocument {
-  return document([...readStatements(loc), ...kmsStatement('DecryptLibraryObjects', ['kms:Decrypt'], use)]);
+/**
+ * What a gateway with tenants in the store (gateway.tenants: store) and a dashboard may do under the control
+ * prefix of one store, beyond reading the library (config/control-layout.ts, issue 16).
+ */
+export interface GatewayControlAccess {
+  /** The control prefix, without slashes (e.g. claas-control). */
+  controlPrefix: string;
+  /** The tenant view may read here: get tenants.json, list and get activity/ (the other gateways' counters). */
+  readTenants: boolean;
+  /** The gateway writes its activity here (the origin): put activity/*, and get its own object back. */
+  writeActivity: boolean;
+  /** The library's private area whose audit entries the dashboard reads (the origin), e.g. claas-control/libraries/lib/. */
+  auditArea?: string;
+}
+
+/**
+ * The statements of GatewayControlAccess: nothing else under the control prefix (no write of tenants.json,
+ * no lock entries, no other library's private area, no listing of the prefix itself).
+ */
+function gatewayControlStatements(loc: S3Location, access: GatewayControlAccess): PolicyStatement[] {
+  const bucket = bucketArn(loc);
+  const activity = `${access.controlPrefix}/activity/`;
+  const audit = access.auditArea === undefined ? undefined : `${access.auditArea}.claas/audit/`;
+  // Listing the tenants key itself tells a missing object from a denied one (S3 and RGW answer a HEAD of a
+  // missing key 403 when s3:ListBucket is limited to prefixes; gateway/multi/tenants-store.ts readBounded).
+  const listed = [
+    ...(access.readTenants ? [`${access.controlPrefix}/tenants.json`] : []),
+    ...(access.readTenants || access.writeActivity ? [`${activity}*`] : []),
+    ...(audit === undefined ? [] : [`${audit}*`]),
+  ];
+  const readable = [
+    ...(access.readTenants ? [`${bucket}/${access.controlPrefix}/tenants.json`] : []),
+    ...(access.readTenants || access.writeActivity ? [`${bucket}/${activity}*`] : []),
+    ...(audit === undefined ? [] : [`${bucket}/${audit}*`]),
+  ];
+  return [
+    ...(listed.length === 0
+      ? []
+      : [
+          statement('ListGatewayControl', ['s3:ListBucket'], bucket, {
+            StringLike: { 's3:prefix': listed },
+          }),
+        ]),
+    ...(readable.length === 0 ? [] : [statement('ReadGatewayControl', ['s3:GetObject'], readable)]),
+    ...(access.writeActivity
+      ? [statement('WriteGatewayActivity', ['s3:PutObject'], `${bucket}/${activity}*`)]
+      : []),
+  ];
+}
+
+/**
+ * What a subscriber (the gateway, a tenant's store credential) needs: list and read under the prefix. Nothing
+ * else, but for a gateway with `control` its part of the control prefix (gatewayControlStatements).
+ */
+export function subscriberPolicy(
+  loc: S3Location,
+  use: KmsUse = {},
+  control?: GatewayControlAccess,
+): PolicyDocument {
+  return document([
+    ...readStatements(loc),
+    ...(control === undefined ? [] : gatewayControlStatements(loc, control)),
+    ...kmsStatement('DecryptLibraryObjects', ['kms:Decrypt'], use),
+  ]);
+}
+
+/**
+ * Only a gateway's part of the control prefix, for a store whose library it does not read (the origin, when
+ * gateway.prefer leaves it out: the gateway still writes its activity there and the dashboard reads the audit).
+ */
+export function gatewayControlPolicy(loc: S3Location, control: GatewayControlAccess): PolicyDocument {
+  return document(gatewayControlStatements(loc, control));
 }
 
 /**
@@ -160,9 +257,13 @@ export function asBucketPolicy(identity: PolicyDocument, principalArn: string | 
   );
 }
 
-/** The subscriber's read access as a bucket policy granted to a principal. */
-export function subscriberBucketPolicy(loc: S3Location, principalArn: string | string[]): PolicyDocument {
-  return asBucketPolicy(subscriberPolicy(loc), principalArn);
+/** The subscriber's read access (and a gateway's part of the control prefix) as a bucket policy granted to a principal. */
+export function subscriberBucketPolicy(
+  loc: S3Location,
+  principalArn: string | string[],
+  control?: GatewayControlAccess,
+): PolicyDocument {
+  return asBucketPolicy(subscriberPolicy(loc, {}, control), principalArn);
 }
 
 /**

@@ -2,20 +2,21 @@
 // publisher (writes the origin; claas mirror also writes mirror replicas), the subscriber (the gateway's
 // read-only credential on every store it may read), and the replication role of the native plan.
 
-import { storeLocation } from '../config/schema.js';
+import { ORIGIN_NAME, TENANTS_IN_STORE, storeLocation } from '../config/schema.js';
 import type { ClaasConfig, OriginConfig, ReplicaConfig } from '../config/schema.js';
 import { controlPrefixOf } from '../config/control-layout.js';
 import { privateAreaBase } from '../store/s3-key-map.js';
 import { planNativeReplication } from './plan-native.js';
 import {
   asBucketPolicy,
+  gatewayControlPolicy,
   kmsKeyArn,
   mirrorWriterBucketPolicy,
   publisherPolicy,
   subscriberBucketPolicy,
   subscriberPolicy,
 } from '../access/policies.js';
-import type { KmsUse, PolicyDocument } from '../access/policies.js';
+import type { GatewayControlAccess, KmsUse, PolicyDocument } from '../access/policies.js';
 import type { S3Location } from '../store/types.js';
 
 export const ACCESS_ROLES = ['publisher', 'subscriber', 'replication'] as const;
@@ -41,6 +42,43 @@ function subscriberStores(config: ClaasConfig): Array<OriginConfig | ReplicaConf
   const all = [config.origin, ...config.replicas];
   if (config.gateway === undefined) return all;
   return config.gateway.prefer.flatMap((name) => all.filter((s) => s.name === name));
+}
+
+/** True for a store whose control prefix may carry the tenants (gateway/multi/from-config.ts controlStores). */
+function carriesControl(config: ClaasConfig, s: OriginConfig | ReplicaConfig): boolean {
+  if (s.name === ORIGIN_NAME) return true;
+  const r = s as ReplicaConfig;
+  return (
+    r.mode === 'native' &&
+    (r.account === undefined || config.origin.account === undefined || r.account === config.origin.account)
+  );
+}
+
+/**
+ * What the gateway's credential does under a store's control prefix (issue 16), or undefined for nothing:
+ * with gateway.tenants: store, read the tenants and the other gateways' activity at the stores of
+ * gateway.prefer (`preferred`) that carry the control data, and write its own activity at the origin; with a dashboard (gateway.admin), read the
+ * audit entries of the origin's private area. Never at a mirror or another account's replica.
+ */
+function gatewayControl(
+  config: ClaasConfig,
+  s: OriginConfig | ReplicaConfig,
+  preferred: boolean,
+): GatewayControlAccess | undefined {
+  const gw = config.gateway;
+  if (gw === undefined) return undefined;
+  const inStore = gw.tenants === TENANTS_IN_STORE;
+  const origin = s.name === ORIGIN_NAME;
+  const controlPrefix = controlPrefixOf(config);
+  const auditArea =
+    origin && gw.admin !== undefined ? libraryPrivateArea(storeLocation(s, {}), controlPrefix) : undefined;
+  const access: GatewayControlAccess = {
+    controlPrefix,
+    readTenants: inStore && preferred && carriesControl(config, s),
+    writeActivity: inStore && origin,
+    ...(auditArea === undefined ? {} : { auditArea }),
+  };
+  return access.readTenants || access.writeActivity || auditArea !== undefined ? access : undefined;
 }
 
 /**
@@ -84,17 +122,17 @@ export function accessPolicies(
     return out;
   };
   if (role === 'publisher') {
+    const area = (loc: S3Location) => libraryPrivateArea(loc, controlPrefixOf(config));
+    // `claas tenant` writes the tenants with the origin's credential (gateway.tenants: store).
+    const tenants = config.gateway?.tenants === TENANTS_IN_STORE ? controlPrefixOf(config) : undefined;
     return [
       ...forStore(
         config.origin,
         `Publisher of library "${config.library}": list, read, write and delete under the origin prefix ` +
-          "and in the library's private area under the control prefix",
-        (loc, kms) => publisherPolicy(loc, kms, libraryPrivateArea(loc, controlPrefixOf(config))),
-        (loc, principal) =>
-          asBucketPolicy(
-            publisherPolicy(loc, {}, libraryPrivateArea(loc, controlPrefixOf(config))),
-            principal,
-          ),
+          "and in the library's private area under the control prefix" +
+          (tenants === undefined ? '' : `; read and write the tenants (${tenants}/tenants.json, its lock)`),
+        (loc, kms) => publisherPolicy(loc, kms, area(loc), tenants),
+        (loc, principal) => asBucketPolicy(publisherPolicy(loc, {}, area(loc), tenants), principal),
       ),
       ...config.replicas
         .filter((r) => r.mode === 'mirror')
@@ -104,14 +142,33 @@ export function accessPolicies(
     ];
   }
   if (role === 'subscriber') {
-    return subscriberStores(config).flatMap((s) =>
-      forStore(
+    const stores = subscriberStores(config);
+    const read = stores.flatMap((s) => {
+      const control = gatewayControl(config, s, true);
+      return forStore(
         s,
-        `Read-only access to library "${config.library}" at ${s.name} (nothing that writes)`,
-        subscriberPolicy,
-        subscriberBucketPolicy,
+        `Read-only access to library "${config.library}" at ${s.name}` +
+          (control === undefined
+            ? ' (nothing that writes)'
+            : `, and the gateway's part of the control prefix ${controlDescription(control)}`),
+        (loc, kms) => subscriberPolicy(loc, kms, control),
+        (loc, principal) => subscriberBucketPolicy(loc, principal, control),
+      );
+    });
+    // The origin out of gateway.prefer: the gateway still writes its activity and reads the audit there.
+    const originControl = stores.includes(config.origin)
+      ? undefined
+      : gatewayControl(config, config.origin, false);
+    if (originControl === undefined) return read;
+    return [
+      ...read,
+      ...forStore(
+        config.origin,
+        `The gateway's part of the control prefix at the origin ${controlDescription(originControl)}`,
+        (loc) => gatewayControlPolicy(loc, originControl),
+        (loc, principal) => asBucketPolicy(gatewayControlPolicy(loc, originControl), principal),
       ),
-    );
+    ];
   }
   const plan = planNativeReplication(config);
   if (plan.role === undefined) return [];
@@ -135,4 +192,14 @@ export function accessPolicies(
       document: p.policy,
     })),
   ];
+}
+
+/** "(tenants, activity, audit)": what a gateway's control access covers, for the descriptions. */
+function controlDescription(c: GatewayControlAccess): string {
+  const parts = [
+    ...(c.readTenants ? ['read tenants and activity'] : []),
+    ...(c.writeActivity ? ['write its activity'] : []),
+    ...(c.auditArea === undefined ? [] : ['read the audit log']),
+  ];
+  return `(${parts.join(', ')})`;
 }

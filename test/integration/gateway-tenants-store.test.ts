@@ -3,8 +3,9 @@
 //  - gateway "east" reads from us-east-1 (the origin); gateway "west" prefers the replica at us-west-2 (the
 //    same bucket through the other zone's endpoint, which Ceph multisite fills), reached through a proxy
 //    this test starts, so that it can make the west endpoint fail or disappear without touching the shared
-//    Ceph daemons. Both read the control prefix with the read-only subscriber user (which the bucket policy
-//    also lets write its activity under claas-control/activity/).
+//    Ceph daemons. Both run as the subscriber user, granted by exactly the bucket policies that
+//    `claas access policy --role subscriber --rgw-user subscriber` prints for their configurations: read the
+//    library, read tenants.json and activity/, write activity/ only — nothing else under claas-control/.
 //  - one tenant added once with `claas tenant add --config`: both gateways accept its password; after
 //    `rotate` both refuse the old one and accept the new one; after `remove` both refuse it (bounded polls:
 //    within the refresh period plus replication); `claas tenant import` moves a local tenants file in,
@@ -90,27 +91,32 @@ async function tenantCli(args: string[]): Promise<{ code: number | null; stdout:
   return runCli(['tenant', ...args], { env });
 }
 
-function bucketPolicy(): string {
-  const principal = { AWS: ['arn:aws:iam:::user/subscriber'] };
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'gateway-read',
-        Effect: 'Allow',
-        Principal: principal,
-        Action: ['s3:GetObject', 's3:ListBucket'],
-        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-      },
-      {
-        Sid: 'gateway-activity',
-        Effect: 'Allow',
-        Principal: principal,
-        Action: ['s3:PutObject'],
-        Resource: [`arn:aws:s3:::${bucket}/claas-control/activity/*`],
-      },
-    ],
-  });
+type Statement = { Sid: string } & Record<string, unknown>;
+
+/**
+ * The bucket policies `claas access policy --role subscriber --rgw-user subscriber` prints for these
+ * configurations, as one bucket policy (every store is this bucket): identical statements once, Sids unique.
+ */
+async function generatedBucketPolicy(yamls: string[]): Promise<string> {
+  const statements = new Map<string, Statement>();
+  for (const yaml of yamls) {
+    const r = await runCli(
+      ['access', 'policy', '--role', 'subscriber', '--config', yaml, '--rgw-user', 'subscriber', '--json'],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as {
+      policies: { kind: string; document: { Statement: Statement[] } }[];
+    };
+    for (const p of doc.policies.filter((x) => x.kind === 'bucket')) {
+      for (const st of p.document.Statement) {
+        const { Sid, ...rest } = st;
+        const key = JSON.stringify(rest);
+        if (!statements.has(key)) statements.set(key, { Sid: `${Sid}${statements.size}`, ...rest });
+      }
+    }
+  }
+  return JSON.stringify({ Version: '2012-10-17', Statement: [...statements.values()] });
 }
 
 before(async () => {
@@ -119,12 +125,6 @@ before(async () => {
   env = { ...isolatedEnv(work), ...(await awsProfilesEnv(work)) };
   bucket = uniqueBucketName('claas-tstore');
   await createBucket(bucket);
-  const client = makeS3Client('publisher');
-  try {
-    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: bucketPolicy() }));
-  } finally {
-    client.destroy();
-  }
   const src = join(work, 'src');
   await writeSampleSource(src);
   await publishToCeph(env, src, `s3://${bucket}/lib`);
@@ -168,6 +168,14 @@ before(async () => {
     tenants: 'store',
     adminPasswordFile: join(work, 'admin.pw'),
   });
+  const policy = await generatedBucketPolicy([eastYaml(), join(work, 'west.yaml')]);
+  assert.ok(!policy.includes('"arn:aws:s3:::' + bucket + '/*"'), 'not the whole bucket');
+  const client = makeS3Client('publisher');
+  try {
+    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
+  } finally {
+    client.destroy();
+  }
   // The library complete at us-west-2 before the west gateway starts (Ceph replicates in seconds).
   const west = await openTestStore('subscriber', bucket, 'lib', { zone: 'us-west-2' });
   const { newestCompleteVersion } = await import('../../src/replicate/consistency.js');

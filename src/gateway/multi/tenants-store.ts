@@ -11,7 +11,7 @@ import { CONTROL_TENANTS_KEY } from '../../config/control-layout.js';
 import { ClaasError, badInput, isClaasError } from '../../errors.js';
 import { acquireLock } from '../../publish/lock.js';
 import type { HeldLock } from '../../publish/lock.js';
-import type { ObjectStore } from '../../store/types.js';
+import type { ObjectStore, StoredObject } from '../../store/types.js';
 import { MAX_TENANTS_BYTES, emptyTenants, parseTenants } from './tenants.js';
 import type { TenantsBackend, TenantsFile } from './tenants.js';
 
@@ -23,6 +23,20 @@ export interface StoredTenants {
 }
 
 /**
+ * HEAD of a key. A credential whose s3:ListBucket is limited to prefixes (the policies `claas access policy`
+ * prints) gets 403, not 404, for a missing key from S3 and RGW: a listing of the key itself then tells.
+ */
+async function headOrAbsent(store: ObjectStore, key: string): Promise<StoredObject | undefined> {
+  try {
+    return await store.head(key);
+  } catch (e) {
+    if (!isClaasError(e, 'FORBIDDEN')) throw e;
+    for await (const o of store.list(key)) if (o.key === key) throw e;
+    return undefined;
+  }
+}
+
+/**
  * At most `limit` bytes of an object (one byte more tells that it is larger), or undefined when it is
  * missing. Never holds more than limit + 1 bytes, whatever the object's size.
  */
@@ -31,7 +45,7 @@ export async function readBounded(
   key: string,
   limit: number,
 ): Promise<{ bytes: Buffer; size: number; etag?: string; mtime: Date } | undefined> {
-  const info = await store.head(key);
+  const info = await headOrAbsent(store, key);
   if (info === undefined) return undefined;
   if (info.size > limit) return { bytes: Buffer.alloc(0), size: info.size, mtime: info.mtime };
   let stream: Readable;

@@ -360,3 +360,163 @@ test('accessPolicies: per role, for the stores of a configuration', () => {
     ],
   );
 });
+
+/** A gateway with tenants in the store and a dashboard, preferring west, the mirror client-a, then the origin. */
+const TENANTS_IN_STORE_GATEWAY = `gateway:
+  listen: 127.0.0.1:8443
+  prefer: [west, client-a, origin]
+  credentials: { profile: subscriber }
+  tenants: store
+  admin: { passwordFile: ./admin.pw }
+`;
+
+/** The statements of a document by Sid. */
+function bySid(doc: PolicyDocument): Record<string, PolicyStatement> {
+  return Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
+}
+
+test('subscriber of a gateway with tenants in the store: its part of the control prefix, nothing else', () => {
+  const c = config(`${ISSUE_4_EXAMPLE}${TENANTS_IN_STORE_GATEWAY}`);
+  const docs = accessPolicies(c, 'subscriber', { principalArn: rgwUserArn('reader') });
+  assert.deepEqual(
+    docs.map((p) => [p.store, p.kind]),
+    [
+      ['west', 'identity'],
+      ['west', 'bucket'],
+      ['client-a', 'identity'],
+      ['client-a', 'bucket'],
+      ['origin', 'identity'],
+      ['origin', 'bucket'],
+    ],
+  );
+  for (const p of docs) checkDocument(p.document, p.kind === 'bucket' ? 'resource' : 'identity');
+  const [west, , mirror, , origin] = docs.map((p) => bySid(p.document));
+  // West (a native replica in the provider's account): read the tenants and the other gateways' activity.
+  assert.deepEqual(west!.ListGatewayControl?.Condition, {
+    StringLike: { 's3:prefix': ['claas-control/tenants.json', 'claas-control/activity/*'] },
+  });
+  assert.deepEqual(west!.ReadGatewayControl?.Resource, [
+    'arn:aws:s3:::templates-east/claas-control/tenants.json',
+    'arn:aws:s3:::templates-east/claas-control/activity/*',
+  ]);
+  assert.equal(west!.WriteGatewayActivity, undefined, 'activity is written at the origin only');
+  // A mirror (a client's replica) carries no control data: plain read access.
+  assert.deepEqual(Object.keys(mirror!), ['ListLibraryKeys', 'BucketLocation', 'ReadLibraryObjects']);
+  // The origin: also write its own activity, and read the audit entries of this library's private area.
+  assert.deepEqual(origin!.ListGatewayControl?.Condition, {
+    StringLike: {
+      's3:prefix': [
+        'claas-control/tenants.json',
+        'claas-control/activity/*',
+        'claas-control/libraries/lib/.claas/audit/*',
+      ],
+    },
+  });
+  assert.deepEqual(origin!.ReadGatewayControl?.Resource, [
+    'arn:aws:s3:::templates-east/claas-control/tenants.json',
+    'arn:aws:s3:::templates-east/claas-control/activity/*',
+    'arn:aws:s3:::templates-east/claas-control/libraries/lib/.claas/audit/*',
+  ]);
+  assert.deepEqual(origin!.WriteGatewayActivity, {
+    Sid: 'WriteGatewayActivity',
+    Effect: 'Allow',
+    Action: ['s3:PutObject'],
+    Resource: 'arn:aws:s3:::templates-east/claas-control/activity/*',
+  });
+  // Nothing else under the control prefix: no write of the tenants or locks, no other library's area.
+  for (const p of docs) {
+    for (const s of p.document.Statement) {
+      for (const a of list(s.Action)) assert.ok(READ_ONLY_S3.has(a) || a === 's3:PutObject', a);
+      if (list(s.Action).includes('s3:PutObject')) {
+        assert.deepEqual(list(s.Resource), ['arn:aws:s3:::templates-east/claas-control/activity/*']);
+      }
+      for (const r of list(s.Resource)) {
+        assert.ok(!r.endsWith('/claas-control/*') && !r.includes('.claas/lock'), r);
+        if (r.includes('/libraries/'))
+          assert.match(r, /\/claas-control\/libraries\/lib\/\.claas\/audit\/\*$/);
+      }
+    }
+  }
+  assert.match(
+    docs[4]!.description,
+    /control prefix \(read tenants and activity, write its activity, read the audit log\)/,
+  );
+});
+
+test('subscriber: the origin out of gateway.prefer still gets the activity write and the audit read', () => {
+  const yaml = TENANTS_IN_STORE_GATEWAY.replace('[west, client-a, origin]', '[west]');
+  const docs = accessPolicies(config(`${ISSUE_4_EXAMPLE}${yaml}`), 'subscriber');
+  assert.deepEqual(
+    docs.map((p) => p.store),
+    ['west', 'origin'],
+  );
+  const origin = docs[1]!.document;
+  checkDocument(origin, 'identity');
+  assert.deepEqual(
+    origin.Statement.map((s) => [s.Sid, list(s.Action)]),
+    [
+      ['ListGatewayControl', ['s3:ListBucket']],
+      ['ReadGatewayControl', ['s3:GetObject']],
+      ['WriteGatewayActivity', ['s3:PutObject']],
+    ],
+  );
+  assert.deepEqual(origin.Statement[0]?.Condition, {
+    StringLike: { 's3:prefix': ['claas-control/activity/*', 'claas-control/libraries/lib/.claas/audit/*'] },
+  });
+  assert.ok(
+    !JSON.stringify(origin).includes('tenants.json'),
+    'the tenants are read where the view reads them',
+  );
+  // A dashboard without tenants in the store: the audit read only; no gateway section: nothing.
+  const local = TENANTS_IN_STORE_GATEWAY.replace('tenants: store', 'tenants: ./tenants.json').replace(
+    '[west, client-a, origin]',
+    '[origin]',
+  );
+  const audit = bySid(accessPolicies(config(`${ISSUE_4_EXAMPLE}${local}`), 'subscriber')[0]!.document);
+  assert.deepEqual(audit.ReadGatewayControl?.Resource, [
+    'arn:aws:s3:::templates-east/claas-control/libraries/lib/.claas/audit/*',
+  ]);
+  assert.equal(audit.WriteGatewayActivity, undefined);
+  for (const p of accessPolicies(config(ISSUE_4_EXAMPLE), 'subscriber')) {
+    assert.ok(!JSON.stringify(p.document).includes('claas-control'), p.store);
+  }
+});
+
+test('publisher with tenants in the store: tenants.json and its lock entries, for the origin only', () => {
+  const c = config(`${ISSUE_4_EXAMPLE}${TENANTS_IN_STORE_GATEWAY}`);
+  const docs = accessPolicies(c, 'publisher', { principalArn: rgwUserArn('publisher') });
+  for (const p of docs) checkDocument(p.document, p.kind === 'bucket' ? 'resource' : 'identity');
+  const origin = bySid(docs[0]!.document);
+  assert.deepEqual(origin.ListTenantsAndLocks?.Condition, {
+    StringLike: { 's3:prefix': ['claas-control/tenants.json', 'claas-control/.claas/lock/*'] },
+  });
+  assert.deepEqual(
+    [origin.ReadWriteTenants?.Action, origin.ReadWriteTenants?.Resource],
+    [['s3:GetObject', 's3:PutObject'], 'arn:aws:s3:::templates-east/claas-control/tenants.json'],
+  );
+  assert.deepEqual(
+    [origin.ReadWriteTenantLocks?.Action, origin.ReadWriteTenantLocks?.Resource],
+    [
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      'arn:aws:s3:::templates-east/claas-control/.claas/lock/*',
+    ],
+  );
+  assert.ok(!JSON.stringify(docs[0]!.document).includes('activity'), 'not the gateways’ activity');
+  assert.ok(bySid(docs[1]!.document).ReadWriteTenants !== undefined, 'the bucket policy says the same');
+  // The mirror writer (a client's bucket) never gets control access; nor the publisher of local tenants.
+  for (const p of docs.filter((d) => d.store === 'client-a')) {
+    assert.ok(!JSON.stringify(p.document).includes('claas-control'), p.kind);
+  }
+  const local = accessPolicies(config(`${ISSUE_4_EXAMPLE}${ISSUE_5_GATEWAY}`), 'publisher')[0]!.document;
+  assert.equal(bySid(local).ReadWriteTenants, undefined);
+  // Another control prefix moves every statement with it.
+  const moved = config(`${ISSUE_4_EXAMPLE}${TENANTS_IN_STORE_GATEWAY}  controlPrefix: provider/ctl\n`);
+  assert.equal(
+    bySid(accessPolicies(moved, 'publisher')[0]!.document).ReadWriteTenants?.Resource,
+    'arn:aws:s3:::templates-east/provider/ctl/tenants.json',
+  );
+  assert.deepEqual(
+    bySid(accessPolicies(moved, 'subscriber')[2]!.document).WriteGatewayActivity?.Resource,
+    'arn:aws:s3:::templates-east/provider/ctl/activity/*',
+  );
+});
