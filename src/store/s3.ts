@@ -43,8 +43,9 @@ import type {
   WriteSettings,
 } from './types.js';
 import { awsS3 } from './aws-sdk.js';
+import { deleteBucketKeys } from './s3-delete.js';
 
-const { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } = awsS3;
+const { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } = awsS3;
 
 export { choosePartSize } from './s3-part-size.js';
 export { mapS3Error } from './s3-errors.js';
@@ -481,34 +482,15 @@ class S3Store implements ObjectStore, S3StoreExtras {
     await this.deleteBucketKeys([...keys.map((k) => this.keys.objectKey(k)), ...legacy]);
   }
 
-  /** Deletes bucket keys (DeleteObjects, 1000 at a time); missing ones are not an error. */
+  /** Deletes bucket keys (store/s3-delete.ts); missing ones are not an error. */
   private async deleteBucketKeys(bucketKeys: string[]): Promise<void> {
     const storeKey = (k: string) => {
       const area = this.keys.privateBase;
       return area !== undefined && k.startsWith(area) ? k.slice(area.length) : k.slice(this.base.length);
     };
-    for (let i = 0; i < bucketKeys.length; i += 1000) {
-      const batch = bucketKeys.slice(i, i + 1000);
-      let out;
-      try {
-        out = await this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.location.bucket,
-            Delete: { Objects: batch.map((k) => ({ Key: k })), Quiet: true },
-          }),
-        );
-      } catch (e) {
-        this.fail(e, 'delete', batch.length === 1 ? storeKey(batch[0]!) : undefined);
-      }
-      const first = (out.Errors ?? []).find((e) => e.Code !== 'NoSuchKey');
-      if (first !== undefined) {
-        const key = first.Key === undefined ? undefined : storeKey(first.Key);
-        const err = Object.assign(new Error(first.Message ?? first.Code ?? 'delete failed'), {
-          name: first.Code ?? 'Error',
-        });
-        this.fail(err, 'delete', key);
-      }
-    }
+    await deleteBucketKeys(this.client, this.location.bucket, bucketKeys, (e, k) =>
+      this.fail(e, 'delete', k === undefined ? undefined : storeKey(k)),
+    );
   }
 
   /** Whether the bucket exists and the prefix is empty (one ListObjectsV2: see probeLocation). */
