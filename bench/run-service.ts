@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { createS3Client, suppressSdkNodeVersionWarning } from '../src/store/s3-c
 import { connectVcenter, createLocalLibrary, ensureItem, uploadItemFiles } from '../src/vcenter/index.js';
 import { firstRef, requireVcsim, vcsimConnectOptions } from '../test/helpers/vcsim.js';
 import { startCountProxy } from './count-proxy.js';
+import { cpuSeconds, procStatus } from './gateway-bench.js';
 import {
   cephTestEnv,
   cli,
@@ -142,15 +142,6 @@ class RunProcess {
     this.child.kill('SIGTERM');
     await new Promise((r) => this.child.once('exit', r));
   }
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, clock ticks
-}
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 const yamlStore = (location: string, endpoint: string, region: string) => [
@@ -373,7 +364,7 @@ async function idle(): Promise<void> {
     const endAt = t0 + idleMinutes * 60_000;
     let nextRclone = t0;
     while (now() < endAt) {
-      rss = Math.max(rss, rssMb(run.pid));
+      rss = Math.max(rss, procStatus(run.pid, 'VmRSS'));
       if (now() >= nextRclone) {
         nextRclone += IDLE_FOLDER_S * 1000;
         const t = await timeCommand(
