@@ -16,7 +16,7 @@ import type { HeldLock, LockInfo } from '../publish/lock.js';
 import { RUN_LEASE_PREFIX } from '../publish/layout.js';
 import type { ObjectStore } from '../store/types.js';
 import { ClaasError, isClaasError } from '../errors.js';
-import { withTimeout } from './time.js';
+import { withDeadline } from '../util/deadline.js';
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
 
@@ -48,7 +48,7 @@ export async function tryAcquireLease(store: ObjectStore, o: LeaseOptions): Prom
   const ttlMs = o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   let lock: HeldLock;
   try {
-    lock = await withTimeout(
+    lock = await withDeadline(
       acquireLock(store, {
         operation: o.operation,
         ttlMs,
@@ -115,7 +115,7 @@ function holdLease(store: ObjectStore, lock: HeldLock, ttlMs: number, now: () =>
       clearInterval(timer);
       // A refresh still in flight would write the entry again after the delete.
       const release = (inFlight ?? Promise.resolve()).then(() => lock.release());
-      await withTimeout(release, graceMs, `releasing the run lease at ${store.display}`).catch(
+      await withDeadline(release, graceMs, `releasing the run lease at ${store.display}`).catch(
         () => undefined,
       );
     },

@@ -28,7 +28,8 @@ import { problemOf } from './status-book.js';
 import type { StatusBook } from './status-book.js';
 import type { Source } from './sources/index.js';
 import type { SyncOptions } from './sync.js';
-import { backoff, jitter, sleep, withTimeout } from './time.js';
+import { withDeadline } from '../util/deadline.js';
+import { backoff, jitter, sleep } from './time.js';
 import type { PollOutcome, RunEvent, RunEventSink, SyncOutcome } from './types.js';
 
 /** One sync step (run/sync.ts syncLibrary): guard every source's latest outcome, publish what changed. */
@@ -125,7 +126,7 @@ export class LibraryRunner {
     await (this.loop ?? Promise.resolve());
     await Promise.all(
       this.o.sources.map((s) =>
-        withTimeout(s.close(), SETTLE_MS, `closing ${s.name}`).catch(() => undefined),
+        withDeadline(s.close(), SETTLE_MS, `closing ${s.name}`).catch(() => undefined),
       ),
     );
     this.o.origin.close();
@@ -242,7 +243,7 @@ export class LibraryRunner {
     if (act.syncing !== undefined && drainMs > 0) await Promise.race([act.syncing, sleep(drainMs)]);
     act.controller.abort(new ClaasError('CONFLICT', `claas run stopped following ${this.library}`));
     const settle = (p: Promise<unknown> | undefined, what: string) =>
-      withTimeout(p ?? Promise.resolve(), SETTLE_MS, what).catch(() => undefined);
+      withDeadline(p ?? Promise.resolve(), SETTLE_MS, what).catch(() => undefined);
     await Promise.all([
       settle(act.syncing, 'the step in progress'),
       settle(act.follower.stop(), 'the replica round'),
@@ -277,7 +278,7 @@ export class LibraryRunner {
     const tick = async (): Promise<void> => {
       if (act.controller.signal.aborted) return;
       try {
-        const v = await withTimeout(
+        const v = await withDeadline(
           originVersion(this.o.origin),
           this.o.timing.pollTimeoutMs,
           `reading ${this.o.origin.display}/lib.json`,
@@ -317,7 +318,7 @@ export class LibraryRunner {
     let outcome: PollOutcome;
     try {
       // The source should honour the signal; the race is the backstop for one that does not.
-      outcome = await withTimeout(source.poll(signal), timeoutMs + 5_000, `polling ${source.name}`);
+      outcome = await withDeadline(source.poll(signal), timeoutMs + 5_000, `polling ${source.name}`);
     } catch (e) {
       outcome = { ok: false, problem: problemOf(e) };
     }

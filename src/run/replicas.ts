@@ -14,7 +14,8 @@ import type { StatusReport, StoreStatus } from '../replicate/status.js';
 import type { ObjectStore } from '../store/types.js';
 import { problemOf } from './status-book.js';
 import type { StatusBook } from './status-book.js';
-import { sleep, withTimeout } from './time.js';
+import { withDeadline } from '../util/deadline.js';
+import { sleep } from './time.js';
 import type { ReplicaHealth, RunEventSink } from './types.js';
 
 export interface ReplicaWatch {
@@ -173,7 +174,7 @@ export class ReplicaFollower {
     const check = this.o.check ?? ((c, n) => checkStatus(c, n === undefined ? {} : { replicas: n }));
     let report: StatusReport;
     try {
-      report = await withTimeout(
+      report = await withDeadline(
         check(config, names),
         this.watch.checkTimeoutMs,
         `status of ${config.library}`,

@@ -1,20 +1,5 @@
-// Waiting inside `claas run`, always bounded: a promise raced against a timeout, an abortable sleep, a
+// Waiting inside `claas run`, always bounded (util/deadline.ts bounds a promise): an abortable sleep, a
 // little jitter so that many sources (or services) do not poll in step, and a capped exponential backoff.
-
-import { ClaasError } from '../errors.js';
-
-/** `p`, or a ClaasError UNREACHABLE after `ms` (the work itself is not cancelled: pass it a signal too). */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ClaasError('UNREACHABLE', `${what} took longer than ${Math.round(ms / 1000)} s`)),
-      ms,
-    );
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects). The timer does not hold the process. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CONTROL_ACTIVITY_PREFIX, activityKey, gatewayIdOfActivityKey } from '../../config/control-layout.js';
 import type { ObjectStore } from '../../store/types.js';
 import { readBounded } from '../multi/tenants-store.js';
-import { withDeadline } from '../multi/tenant-view.js';
+import { withDeadline } from '../../util/deadline.js';
 import type { TenantActivity, TenantActivityRecord } from './tenant-activity.js';
 
 export const ACTIVITY_FORMAT = 'claas.tenant-activity/1';

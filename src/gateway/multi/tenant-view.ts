@@ -10,6 +10,7 @@
 // start() fails, and the gateway does not start. When every store answers and none holds a tenants object
 // (a provider that has not added any tenant yet), the view is empty, as a missing tenants file is.
 
+import { withDeadline } from '../../util/deadline.js';
 import { ClaasError, isClaasError } from '../../errors.js';
 import type { ObjectStore } from '../../store/types.js';
 import { readStoredTenants } from './tenants-store.js';
@@ -61,25 +62,6 @@ export interface TenantViewOptions {
   /** A refresh that succeeded after failures. */
   onRecovered?: (source: string | null) => void;
   now?: () => number;
-}
-
-/** The promise's result, or a ClaasError UNREACHABLE when it has not settled within ms (it is left running). */
-export async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ClaasError('UNREACHABLE', `${what} did not answer within ${ms / 1000} s`, { input: what }),
-        ),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 type Attempt =

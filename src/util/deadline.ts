@@ -1,0 +1,24 @@
+// A bounded wait on work that takes no signal of its own: the promise's result, or a ClaasError
+// UNREACHABLE once `ms` have passed (the work is left running; pass it a signal too where it takes one).
+// The timer does not hold the process open.
+
+import { ClaasError } from '../errors.js';
+
+export async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ClaasError('UNREACHABLE', `${what} did not answer within ${ms / 1000} s`, { input: what }),
+        ),
+      ms,
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
