@@ -1,6 +1,7 @@
 // A bounded wait on work that takes no signal of its own: the promise's result, or a ClaasError
 // UNREACHABLE once `ms` have passed (the work is left running; pass it a signal too where it takes one).
-// The timer does not hold the process open.
+// The timer holds the process open until the work settles or the deadline passes, so a wait on work that
+// never settles still ends with the error.
 
 import { ClaasError } from '../errors.js';
 
@@ -14,7 +15,6 @@ export async function withDeadline<T>(p: Promise<T>, ms: number, what: string): 
         ),
       ms,
     );
-    timer.unref();
   });
   try {
     return await Promise.race([p, late]);
